@@ -1,0 +1,285 @@
+"""Datasets: MNIST, UNIPEN pen strokes rendered as canvas drawings, and generated runes.
+
+Every source ends as (N, 28, 28) float32 model inputs made by the same
+:func:`recognizer.preprocess.preprocess` that the app runs on a drawing, so the
+model is trained on exactly what it will see.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .alphabets import Alphabet
+from .preprocess import MODEL_SIZE, preprocess
+
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "Dataset",
+    "Unipen",
+    "load_mnist",
+    "load_unipen",
+    "prepare",
+    "render_strokes",
+    "writer_split",
+]
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+CANVAS = 128
+"""Side of the square canvas drawings are rendered on before preprocessing."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Model inputs with class indices.
+
+    Attributes
+    ----------
+    x : np.ndarray
+        (N, 28, 28) float32 in [0, 1].
+    y : np.ndarray
+        (N,) int32 class indices into the alphabet's labels.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __add__(self, other: Dataset) -> Dataset:
+        return Dataset(np.concatenate([self.x, other.x]), np.concatenate([self.y, other.y]))
+
+
+# --- MNIST -------------------------------------------------------------------------------------------------------
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (optionally gzipped), the original MNIST format."""
+    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: expected {shape} values, found {data.size}")
+    return data.reshape(shape)
+
+
+def _find_idx(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).exists():
+            return folder / name
+    raise FileNotFoundError(f"{folder}: no {stem}[.gz]")
+
+
+def load_mnist(source: str | Path | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Load MNIST as ``((x_train, y_train), (x_test, y_test))``, x uint8 (N, 28, 28), y uint8 (N,).
+
+    Parameters
+    ----------
+    source : str or Path, optional
+        An ``.npz`` in the ``keras.datasets.mnist`` layout, or a folder with the
+        original IDX files (``train-images-idx3-ubyte[.gz]`` and so on). With
+        None, ``keras.datasets.mnist`` downloads it (needs the internet).
+    """
+    if source is None:
+        import keras
+
+        return keras.datasets.mnist.load_data()
+    source = Path(source)
+    if source.is_dir():
+        parts = [
+            _read_idx(_find_idx(source, f"{s}-{k}"))
+            for s in ("train", "t10k")
+            for k in ("images-idx3-ubyte", "labels-idx1-ubyte")
+        ]
+        return (parts[0], parts[1]), (parts[2], parts[3])
+    with np.load(source) as data:
+        return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
+
+
+# --- UNIPEN --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unipen:
+    """UNIPEN isolated characters as pen strokes (see ``shared/data/README.md`` for the layout).
+
+    Attributes
+    ----------
+    labels, writers, sources : np.ndarray
+        (N,) str: the character, the writer file id, the institution code.
+    """
+
+    labels: np.ndarray
+    writers: np.ndarray
+    sources: np.ndarray
+    n_strokes: np.ndarray
+    stroke_len: np.ndarray
+    points: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def strokes(self, i: int) -> list[np.ndarray]:
+        """The pen strokes of sample ``i``: a list of (n, 2) float32 arrays, x right and y down."""
+        s0 = self._stroke_start[i]
+        starts, lens = self._point_start[s0 : s0 + self.n_strokes[i]], self.stroke_len[s0 : s0 + self.n_strokes[i]]
+        return [self.points[p : p + n] for p, n in zip(starts, lens, strict=True)]
+
+    @cached_property
+    def _stroke_start(self) -> np.ndarray:
+        return _offsets(self.n_strokes)
+
+    @cached_property
+    def _point_start(self) -> np.ndarray:
+        return _offsets(self.stroke_len)
+
+    def subset(self, index: np.ndarray) -> list[list[np.ndarray]]:
+        """The strokes of the samples at ``index``."""
+        return [self.strokes(int(i)) for i in index]
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+
+
+def load_unipen(path: str | Path) -> Unipen:
+    """Load ``unipen_dev.npz`` (pen strokes, labels, writers; format in the data README)."""
+    with np.load(path) as d:
+        return Unipen(d["labels"], d["writer"], d["source"], d["n_strokes"], d["stroke_len"], d["points"])
+
+
+def writer_split(writers: np.ndarray, validation: float = 0.15) -> np.ndarray:
+    """True for samples whose writer belongs to the validation split.
+
+    The split is by writer, never by sample, and stable: a writer's side is
+    decided by a hash of its id, so it does not depend on the data's order.
+    """
+    unique, inverse = np.unique(writers, return_inverse=True)
+    cut = int(validation * 2**32)
+    is_val = np.array([int.from_bytes(hashlib.sha1(w.encode()).digest()[:4], "big") < cut for w in unique])
+    return is_val[inverse]
+
+
+# --- rendering ------------------------------------------------------------------------------------------------------
+
+
+def render_strokes(strokes: Sequence[np.ndarray], rng: np.random.Generator, canvas: int = CANVAS) -> np.ndarray:
+    """Draw pen strokes the way a person draws on a canvas or on paper.
+
+    A round brush of random width (thin pen to thick brush), the character at a
+    random size and position, either polarity (ink on a dark canvas or on light
+    paper with a gentle lighting gradient), and light noise.
+
+    Parameters
+    ----------
+    strokes : sequence of np.ndarray
+        Each (n, 2) float, x right and y down, in any units.
+    rng : np.random.Generator
+        Source of all randomness.
+    canvas : int
+        Side of the square output.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 (canvas, canvas), values 0..255.
+    """
+    pts = np.concatenate(strokes).astype(np.float64)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    extent = max(float((hi - lo).max()), 1e-6)
+    size = rng.uniform(0.35, 0.85) * canvas
+    width = max(1, round(rng.uniform(0.03, 0.16) * size))
+    span = (hi - lo) / extent * size
+    room = canvas - span - width - 2
+    offset = np.array([rng.uniform(width / 2 + 1, width / 2 + 1 + max(r, 0)) for r in room])
+    ink = np.zeros((canvas, canvas), np.uint8)
+    shift = 4  # sub-pixel precision for anti-aliased drawing
+    for stroke in strokes:
+        p = np.round(((np.asarray(stroke, np.float64) - lo) / extent * size + offset) * (1 << shift)).astype(np.int32)
+        if len(p) == 1 or np.ptp(p, axis=0).max() == 0:
+            cv2.circle(ink, tuple(int(v) for v in p[0]), (width << shift) // 2, 255, -1, cv2.LINE_AA, shift)
+        else:
+            cv2.polylines(ink, [p], False, 255, width, cv2.LINE_AA, shift)
+    alpha = ink.astype(np.float32) / 255.0
+    if rng.random() < 0.5:  # light ink on a dark canvas
+        background = np.full(ink.shape, rng.uniform(0, 40), np.float32)
+        ink_level = rng.uniform(180, 255)
+    else:  # dark ink on paper, unevenly lit
+        ramp = np.linspace(-1, 1, canvas, dtype=np.float32)
+        gx, gy = rng.uniform(-25, 25, 2)
+        background = rng.uniform(170, 250) + gx * ramp[None, :] + gy * ramp[:, None]
+        ink_level = rng.uniform(0, 90)
+    image = background * (1 - alpha) + ink_level * alpha
+    image += rng.normal(0, rng.uniform(0, 5), image.shape).astype(np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _prepare_chunk(args: tuple[list, int, Callable | None]) -> tuple[np.ndarray, np.ndarray]:
+    items, seed, draw = args
+    rng = np.random.default_rng(seed)
+    x = np.zeros((len(items), MODEL_SIZE, MODEL_SIZE), np.float32)
+    ok = np.zeros(len(items), bool)
+    for i, item in enumerate(items):
+        image = draw(item, rng) if draw is not None else render_strokes(item, rng)
+        pre = preprocess(image)
+        x[i], ok[i] = pre.model_input, not pre.is_blank
+    return x, ok
+
+
+def prepare(
+    items: Sequence,
+    labels: np.ndarray,
+    seed: int,
+    draw: Callable[[object, np.random.Generator], np.ndarray] | None = None,
+    workers: int | None = None,
+) -> Dataset:
+    """Render items and preprocess them into model inputs, dropping any that come out blank.
+
+    Parameters
+    ----------
+    items : sequence
+        Stroke lists (for :func:`render_strokes`) or whatever ``draw`` takes.
+    labels : np.ndarray
+        (N,) int class indices.
+    seed : int
+        Seed of the rendering randomness; the result does not depend on ``workers``.
+    draw : callable, optional
+        ``draw(item, rng) -> uint8 image``; default :func:`render_strokes`. Must be picklable.
+    workers : int, optional
+        Processes to use (default: all cores).
+    """
+    chunk = 2000
+    jobs = [(list(items[i : i + chunk]), seed * 100_003 + i, draw) for i in range(0, len(items), chunk)]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_prepare_chunk, jobs))
+    else:
+        results = [_prepare_chunk(job) for job in jobs]
+    if not results:
+        return Dataset(np.zeros((0, MODEL_SIZE, MODEL_SIZE), np.float32), np.zeros(0, np.int32))
+    x = np.concatenate([r[0] for r in results])
+    ok = np.concatenate([r[1] for r in results])
+    return Dataset(x[ok], np.asarray(labels, np.int32)[ok])
+
+
+def label_indices(alphabet: Alphabet, labels: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Map characters to class indices; returns (indices, mask of characters in the alphabet)."""
+    lookup = {label: i for i, label in enumerate(alphabet.labels)}
+    if alphabet.key == "letters":
+        lookup.update({label.lower(): i for label, i in list(lookup.items())})
+    idx = np.array([lookup.get(str(c), -1) for c in labels], np.int32)
+    return idx, idx >= 0

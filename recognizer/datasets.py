@@ -1,0 +1,166 @@
+"""Training and validation sets of each alphabet, built from the files in the data folder.
+
+=========  ================================================  ===============================================
+alphabet   training                                          validation
+=========  ================================================  ===============================================
+digits     MNIST train + UNIPEN digits (training writers)    MNIST test; UNIPEN digits of unseen writers
+letters    UNIPEN letters, both cases (training writers)     UNIPEN letters of unseen writers
+runes      stroke templates drawn by hand (seeded) +         templates drawn with other seeds; renderings
+           renderings of two rune fonts                      of a font not used in training
+=========  ================================================  ===============================================
+
+Everything is rendered as a drawing and sent through the app's preprocessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import runes
+from .alphabets import Alphabet, get_alphabet
+from .data import Dataset, label_indices, load_mnist, load_unipen, prepare, render_strokes, writer_split
+
+__all__ = ["RUNE_FONTS", "Sources", "build"]
+
+MNIST_FILE = "mnist.npz"
+UNIPEN_FILE = "unipen_dev.npz"
+RUNE_FONTS = {
+    "train": ("JunicodeTwoBeta-Regular.otf", "JunicodeTwoBeta-Bold.otf"),
+    "validation": ("NotoSansRunic-Regular.ttf",),
+}
+RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
+RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}
+VALIDATION_SEED_OFFSET = 7919
+"""Validation drawings use seeds this far from training's, so no drawing is in both."""
+
+
+@dataclass
+class Sources:
+    """A training set, named validation sets and a description of where they came from."""
+
+    train: Dataset
+    validation: dict[str, Dataset]
+    description: dict[str, object] = field(default_factory=dict)
+
+
+def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, renders: int, limit: int | None) -> Sources:
+    unipen = load_unipen(data_dir / UNIPEN_FILE)
+    y, known = label_indices(alphabet, unipen.labels)
+    is_val = writer_split(unipen.writers)
+    index = {"train": np.flatnonzero(known & ~is_val), "validation": np.flatnonzero(known & is_val)}
+    if limit:
+        index = {k: v[:limit] for k, v in index.items()}
+    train = [prepare(unipen.subset(index["train"]), y[index["train"]], seed + r) for r in range(renders)]
+    val = prepare(unipen.subset(index["validation"]), y[index["validation"]], seed + VALIDATION_SEED_OFFSET)
+    total = train[0]
+    for extra in train[1:]:
+        total = total + extra
+    description = {
+        "unipen": {
+            "file": UNIPEN_FILE,
+            "rendering": "round brush of random width, random size and position, both polarities, paper noise",
+            "renders_per_sample": renders,
+            "train_samples": len(index["train"]),
+            "validation_samples": len(index["validation"]),
+            "train_writers": len(np.unique(unipen.writers[index["train"]])),
+            "validation_writers": len(np.unique(unipen.writers[index["validation"]])),
+            "split": "by writer (hash of the writer id), 15% of writers for validation",
+        }
+    }
+    return Sources(total, {"unipen_val": val}, description)
+
+
+def _draw_identity(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return image
+
+
+def _digits(data_dir: Path, seed: int, limit: int | None) -> Sources:
+    (x_train, y_train), (x_test, y_test) = load_mnist(data_dir / MNIST_FILE)
+    if limit:
+        x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
+    sources = _unipen(get_alphabet("digits"), data_dir, seed, renders=2, limit=limit)
+    mnist_train = prepare(list(x_train), y_train, seed, draw=_draw_identity)
+    sources.train = mnist_train + sources.train
+    sources.validation = {"mnist_test": prepare(list(x_test), y_test, seed, draw=_draw_identity), **sources.validation}
+    sources.description = {
+        "mnist": {"file": MNIST_FILE, "train_samples": len(x_train), "test_samples": len(x_test)},
+        **sources.description,
+    }
+    return sources
+
+
+def _draw_rune(item: tuple[str, str, str | None], rng: np.random.Generator) -> np.ndarray:
+    kind, label, font = item
+    if kind == "font":
+        return runes.render_font_glyph(label, font, 128, rng)
+    return render_strokes(runes.sample_strokes(label, rng), rng)
+
+
+def _rune_set(alphabet: Alphabet, items: list[tuple[str, str, str | None]], seed: int) -> Dataset:
+    labels = np.array([alphabet.index(label) for _, label, _ in items], np.int32)
+    return prepare(items, labels, seed, draw=_draw_rune)
+
+
+def _runes(data_dir: Path, seed: int, limit: int | None) -> Sources:
+    alphabet = get_alphabet("runes")
+    fonts_dir = data_dir / "fonts"
+
+    def items(kind: str, per_class: int, fonts: tuple[str | None, ...] = (None,)) -> list:
+        per_class = min(per_class, limit) if limit else per_class
+        return [(kind, label, font) for font in fonts for label in alphabet.labels for _ in range(per_class)]
+
+    train_fonts = tuple(str(fonts_dir / f) for f in RUNE_FONTS["train"])
+    val_fonts = tuple(str(fonts_dir / f) for f in RUNE_FONTS["validation"])
+    train = _rune_set(alphabet, items("template", RUNE_TEMPLATES_PER_CLASS["train"]), seed) + _rune_set(
+        alphabet, items("font", RUNE_FONT_RENDERS_PER_CLASS["train"], train_fonts), seed + 1
+    )
+    vseed = seed + VALIDATION_SEED_OFFSET
+    validation = {
+        "templates_val": _rune_set(alphabet, items("template", RUNE_TEMPLATES_PER_CLASS["validation"]), vseed),
+        "unseen_font_val": _rune_set(
+            alphabet, items("font", RUNE_FONT_RENDERS_PER_CLASS["validation"], val_fonts), vseed
+        ),
+        "train_fonts_new_renders_val": _rune_set(
+            alphabet, items("font", RUNE_FONT_RENDERS_PER_CLASS["validation"] // 2, train_fonts), vseed + 1
+        ),
+    }
+    description = {
+        "rune_templates": {
+            "generator": "recognizer.runes.sample_strokes drawn by recognizer.data.render_strokes",
+            "train_per_class": RUNE_TEMPLATES_PER_CLASS["train"],
+            "validation": f"other seeds, {RUNE_TEMPLATES_PER_CLASS['validation']} per class",
+        },
+        "rune_fonts": {"train": list(RUNE_FONTS["train"]), "validation (unseen font)": list(RUNE_FONTS["validation"])},
+    }
+    return Sources(train, validation, description)
+
+
+def build(alphabet: str, data_dir: str | Path, seed: int = 0, limit: int | None = None) -> Sources:
+    """Build the training and validation sets of an alphabet.
+
+    Parameters
+    ----------
+    alphabet : str
+        ``"digits"``, ``"letters"`` or ``"runes"``.
+    data_dir : str or Path
+        Folder with ``mnist.npz``, ``unipen_dev.npz`` and ``fonts/``.
+    seed : int
+        Seed of all rendering randomness.
+    limit : int, optional
+        Cap on samples per source (per class for runes), for quick runs and tests.
+
+    Returns
+    -------
+    Sources
+        Model inputs (N, 28, 28) float32 in [0, 1] with class indices.
+    """
+    data_dir = Path(data_dir)
+    spec = get_alphabet(alphabet)
+    if spec.key == "digits":
+        return _digits(data_dir, seed, limit)
+    if spec.key == "letters":
+        return _unipen(spec, data_dir, seed, renders=1, limit=limit)
+    return _runes(data_dir, seed, limit)

@@ -1,0 +1,116 @@
+"""Accuracy, per-class accuracy, the most frequent confusions and a confusion-matrix plot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Evaluation", "evaluate_predictions", "plot_confusion"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How well predictions match the truth.
+
+    Attributes
+    ----------
+    accuracy : float
+        Fraction correct, in [0, 1].
+    per_class : dict of str to float
+        Accuracy of each true label (NaN where a label has no samples).
+    confusions : list of (str, str, int)
+        (true label, predicted label, count) of the most frequent mistakes, descending.
+    matrix : np.ndarray
+        (C, C) int64, rows the true class and columns the prediction.
+    labels : tuple of str
+        Class labels, the matrix's row and column order.
+    """
+
+    accuracy: float
+    per_class: dict[str, float]
+    confusions: list[tuple[str, str, int]]
+    matrix: np.ndarray
+    labels: tuple[str, ...]
+
+    @property
+    def samples(self) -> int:
+        return int(self.matrix.sum())
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready summary (the matrix as nested lists)."""
+        return {
+            "samples": self.samples,
+            "accuracy": round(self.accuracy, 5),
+            "per_class_accuracy": {k: (None if np.isnan(v) else round(v, 4)) for k, v in self.per_class.items()},
+            "top_confusions": [{"true": t, "predicted": p, "count": c} for t, p, c in self.confusions],
+            "confusion_matrix": self.matrix.tolist(),
+        }
+
+
+def evaluate_predictions(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple[str, ...], top: int = 10) -> Evaluation:
+    """Compare predicted class indices with the true ones.
+
+    Parameters
+    ----------
+    y_true, y_pred : np.ndarray
+        (N,) int class indices in ``range(len(labels))``.
+    labels : tuple of str
+        Class labels.
+    top : int
+        How many of the most frequent confusions to list.
+    """
+    n = len(labels)
+    matrix = np.bincount(np.asarray(y_true) * n + np.asarray(y_pred), minlength=n * n).reshape(n, n)
+    totals = matrix.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_class = np.diag(matrix) / totals
+    mistakes = matrix.copy()
+    np.fill_diagonal(mistakes, 0)
+    order = np.argsort(mistakes, axis=None)[::-1][:top]
+    confusions = [(labels[i // n], labels[i % n], int(mistakes.flat[i])) for i in order if mistakes.flat[i] > 0]
+    accuracy = float(np.trace(matrix) / max(matrix.sum(), 1))
+    return Evaluation(
+        accuracy, dict(zip(labels, per_class.astype(float).tolist(), strict=True)), confusions, matrix, labels
+    )
+
+
+def plot_confusion(evaluation: Evaluation, title: str, path: str | Path | None = None):
+    """Draw the confusion matrix as a matplotlib figure (row-normalised colours, counts written in).
+
+    Returns the figure; with ``path`` it is also saved there as a PNG.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    matrix, labels = evaluation.matrix, evaluation.labels
+    n = len(labels)
+    rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    side = max(5.0, 0.32 * n + 2)
+    fig, ax = plt.subplots(figsize=(side, side * 0.9), dpi=100)
+    image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(n), labels)
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title}: accuracy {evaluation.accuracy:.2%} on {evaluation.samples} samples")
+    if n <= 30:
+        for (i, j), count in np.ndenumerate(matrix):
+            if count:
+                ax.text(
+                    j,
+                    i,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=7 if n > 12 else 9,
+                    color="black" if rates[i, j] > 0.5 else "white",
+                )
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path)
+    return fig

@@ -1,0 +1,372 @@
+"""From any drawing, photo or scan of one character to the 28x28 model input.
+
+The models are trained on images in the MNIST convention: white ink on black,
+the character scaled into a 20x20 box with soft anti-aliased edges and centred
+by centre of mass in a 28x28 image. A drawing only gets recognised if it is
+brought into exactly that form, so every image goes through these steps:
+
+1. grayscale      alpha composited onto a contrasting background, RGB to luminance
+2. background     a smooth surface fitted to the paper or canvas, so uneven
+                  lighting disappears; the polarity (light ink on dark or dark
+                  ink on light) is read from which side the ink lies on
+3. ink            the ink, bright on black, whatever the original polarity
+4. mask           ink thresholded against the noise level, specks removed
+5. cropped        cut to the ink's bounding box
+6. strokes        rescaled to a fixed working size and stroke width, so thin
+                  pens and thick brushes look alike
+7. box            fitted into 20x20 keeping the aspect ratio (area averaging
+                  gives the soft edges of the training data)
+8. model input    pasted into 28x28 with the centre of mass at the centre
+
+All functions are pure: numpy arrays in, numpy arrays out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "BOX_SIZE",
+    "MODEL_SIZE",
+    "Preprocessed",
+    "centre_by_mass",
+    "check_image",
+    "fit_background",
+    "fit_box",
+    "ink_mask",
+    "normalise_strokes",
+    "preprocess",
+    "to_grayscale",
+]
+
+MODEL_SIZE = 28
+"""Side of the square model input."""
+BOX_SIZE = 20
+"""Side of the box the character is scaled into (MNIST convention)."""
+CENTRE = 14.0
+"""Where MNIST puts the centre of mass (row and column, pixel-index coordinates)."""
+MIN_SIDE = 8
+MAX_SIDE = 512
+"""Larger images are downscaled to this long side before anything else."""
+WORK_SIZE = 5 * BOX_SIZE
+"""Long side of the cropped character while its strokes are normalised."""
+STROKE_WIDTH = 0.15
+"""Target stroke width relative to the character's long side (MNIST median, measured)."""
+MIN_CONTRAST = 24.0
+"""Least ink contrast (grey levels) that counts as a drawing rather than an empty image."""
+NOISE_FACTOR = 6.0
+"""Ink must stand this many noise standard deviations above the background."""
+
+
+@dataclass(frozen=True)
+class Preprocessed:
+    """Result of :func:`preprocess`.
+
+    Attributes
+    ----------
+    model_input : np.ndarray
+        (28, 28) float32 in [0, 1], white ink on black; all zeros when blank.
+    steps : dict of str to np.ndarray
+        Every intermediate image by name, in order, ending with ``"model input"``
+        (or with the step at which a blank input was detected).
+    polarity : str
+        ``"light ink on dark"`` or ``"dark ink on light"``.
+    blank_reason : str or None
+        Why there is nothing to classify (empty, only noise, a dot), else None.
+    """
+
+    model_input: np.ndarray
+    steps: dict[str, np.ndarray] = field(repr=False)
+    polarity: str
+    blank_reason: str | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return self.blank_reason is not None
+
+
+def check_image(image: np.ndarray) -> None:
+    """Raise ``ValueError`` unless ``image`` is a uint8 HxW, HxWx3 or HxWx4 array of at least 8x8."""
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"expected a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"expected dtype uint8 (values 0..255), got {image.dtype}")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
+        raise ValueError(f"expected shape HxW, HxWx3 or HxWx4, got {image.shape}")
+    if min(image.shape[:2]) < MIN_SIDE:
+        raise ValueError(f"expected an image of at least {MIN_SIDE}x{MIN_SIDE} pixels, got {image.shape[:2]}")
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """Luminance of an image, with transparency composited onto a contrasting background.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        uint8, HxW, HxWx3 (RGB) or HxWx4 (RGBA), values 0..255.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 HxW, values 0..255. Transparent pixels become black when the
+        visible ink is light and white when it is dark, so ink on a
+        transparent canvas always stands out.
+    """
+    if image.ndim == 2:
+        return image
+    gray = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
+    if image.shape[2] == 3:
+        return gray
+    alpha = image[..., 3]
+    if alpha.min() == 255:
+        return gray
+    a = alpha.astype(np.float32) / 255.0
+    weight = float(a.sum())
+    ink_is_light = weight > 0 and float((gray * a).sum()) / weight >= 128
+    background = 0.0 if ink_is_light else 255.0
+    return np.rint(gray * a + background * (1.0 - a)).astype(np.uint8)
+
+
+def limit_size(gray: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """Downscale (area averaging) so the long side is at most ``max_side``; uint8 HxW in and out."""
+    h, w = gray.shape
+    scale = max_side / max(h, w)
+    if scale >= 1:
+        return gray
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def fit_background(gray: np.ndarray, grid: int = 32, iterations: int = 4) -> np.ndarray:
+    """Fit a smooth quadratic surface to the background of a grey image.
+
+    The ink covers less than half of a drawing, so a robust fit that ignores
+    pixels far from the surface on either side finds the paper or canvas,
+    including a gradient from uneven lighting, and never the strokes.
+
+    Parameters
+    ----------
+    gray : np.ndarray
+        uint8 HxW, values 0..255.
+    grid : int
+        The fit runs on the image resampled to ``grid`` x ``grid`` cells.
+    iterations : int
+        Rounds of refitting without the outlying cells.
+
+    Returns
+    -------
+    np.ndarray
+        float32 HxW, the background level at each pixel, in grey levels.
+    """
+    small = cv2.resize(gray, (grid, grid), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    u, v = np.meshgrid(np.linspace(-1, 1, grid, dtype=np.float32), np.linspace(-1, 1, grid, dtype=np.float32))
+    u, v = u.ravel(), v.ravel()
+    design = np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=1)
+    residual = small - np.median(small)  # start flat: the median level is background
+    coef = np.zeros(design.shape[1], np.float32)
+    coef[0] = np.median(small)
+    for _ in range(iterations):
+        keep = np.abs(residual) <= 2.5 * (1.4826 * np.median(np.abs(residual)) + 1.0)
+        if keep.sum() < 2 * design.shape[1]:
+            break
+        coef, *_ = np.linalg.lstsq(design[keep], small[keep], rcond=None)
+        residual = small - design @ coef
+    surface = (design @ coef).reshape(grid, grid).astype(np.float32)
+    return cv2.resize(surface, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
+
+def _tails(values: np.ndarray, fraction: float = 0.002, least: int = 4) -> tuple[float, float]:
+    """Means of the smallest and of the largest ``fraction`` of ``values`` (at least ``least`` each)."""
+    flat = values.ravel()
+    k = min(flat.size // 2, max(least, int(flat.size * fraction)))
+    part = np.partition(flat, (k - 1, flat.size - k))
+    return float(part[:k].mean()), float(part[-k:].mean())
+
+
+def ink_mask(ink: np.ndarray, peak: float, noise: float) -> np.ndarray:
+    """Threshold an ink map against its noise level and drop specks.
+
+    Parameters
+    ----------
+    ink : np.ndarray
+        float32 HxW, ink strength in grey levels (bright ink, background 0).
+    peak : float
+        Typical strength of the strongest ink, in grey levels.
+    noise : float
+        Standard deviation of the background noise, in grey levels.
+
+    Returns
+    -------
+    np.ndarray
+        bool HxW, True on the character's strokes; all False when no stroke
+        stands out from the noise.
+    """
+    if peak < max(MIN_CONTRAST, NOISE_FACTOR * noise):
+        return np.zeros(ink.shape, dtype=bool)
+    mask = (ink > max(0.4 * peak, 3.0 * noise)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    if areas.size == 0:
+        return np.zeros(ink.shape, dtype=bool)
+    keep = np.zeros(count, dtype=bool)
+    keep[1:] = areas >= max(3, 0.05 * areas.max())
+    return keep[labels]
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Typical stroke width in pixels of a binary mask (twice the distance to the edge along the ridge)."""
+    # Pad so that strokes touching the image edge end there.
+    dist = cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3)
+    ridge = (dist > 0) & (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8)))
+    return max(1.0, 2.0 * float(np.median(dist[ridge])) - 1.0) if ridge.any() else 0.0
+
+
+def _bbox(mask: np.ndarray) -> tuple[slice, slice]:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def _resize_long_side(image: np.ndarray, side: int, interpolation: int) -> np.ndarray:
+    h, w = image.shape
+    scale = side / max(h, w)
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interpolation)
+
+
+def normalise_strokes(mask: np.ndarray) -> np.ndarray:
+    """Rescale a cropped character to ``WORK_SIZE`` and give its strokes the standard width.
+
+    Parameters
+    ----------
+    mask : np.ndarray
+        bool HxW, the character's strokes, cropped to their bounding box.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 with long side about ``WORK_SIZE``, values 0 or 255, strokes about
+        ``STROKE_WIDTH * WORK_SIZE`` pixels wide, cropped to the strokes.
+    """
+    coverage = mask.astype(np.float32)
+    upscale = WORK_SIZE >= max(mask.shape)
+    work = _resize_long_side(coverage, WORK_SIZE, cv2.INTER_LINEAR if upscale else cv2.INTER_AREA)
+    # Downscaling thins a fine pen line to partial coverage: keep it rather than lose it.
+    binary = (work > (0.5 if upscale else 0.2)).astype(np.uint8)
+    width, target = stroke_width(binary), STROKE_WIDTH * WORK_SIZE
+    grow = round(target - width)
+    if grow >= 2 or grow <= -3:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(grow) + 1,) * 2)
+        binary = np.pad(binary, abs(grow))
+        changed = cv2.dilate(binary, kernel) if grow > 0 else cv2.erode(binary, kernel)
+        # Never erode a character away: keep the original where thinning would erase most of it.
+        if grow > 0 or changed.sum() > 0.25 * binary.sum():
+            binary = changed
+    return binary[_bbox(binary)] * np.uint8(255)
+
+
+def fit_box(strokes: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
+    """Scale strokes into a ``box`` x ``box`` square keeping the aspect ratio.
+
+    Parameters
+    ----------
+    strokes : np.ndarray
+        uint8 HxW, values 0..255.
+
+    Returns
+    -------
+    np.ndarray
+        float32, long side ``box``, values in [0, 1]; area averaging gives soft,
+        anti-aliased stroke edges like the training data.
+    """
+    scaled = _resize_long_side(strokes.astype(np.float32) / 255.0, box, cv2.INTER_AREA)
+    return np.clip(scaled, 0.0, 1.0, out=scaled)  # area averaging may round a hair past 1
+
+
+def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE) -> np.ndarray:
+    """Paste a character into a ``size`` x ``size`` image with its centre of mass at the centre.
+
+    Parameters
+    ----------
+    box : np.ndarray
+        float32 HxW with H, W <= size, values in [0, 1].
+
+    Returns
+    -------
+    np.ndarray
+        float32 (size, size), values in [0, 1]. The shift is whole pixels (as
+        in MNIST) and limited so that the character stays inside.
+    """
+    h, w = box.shape
+    total = float(box.sum())
+    if total <= 0:
+        return np.zeros((size, size), np.float32)
+    row = float(box.sum(axis=1) @ np.arange(h)) / total
+    col = float(box.sum(axis=0) @ np.arange(w)) / total
+    centre = CENTRE * size / MODEL_SIZE
+    top = int(np.clip(round(centre - row), 0, size - h))
+    left = int(np.clip(round(centre - col), 0, size - w))
+    out = np.zeros((size, size), np.float32)
+    out[top : top + h, left : left + w] = box
+    return out
+
+
+def preprocess(image: np.ndarray) -> Preprocessed:
+    """Turn a drawing, photo or scan of one character into the model input.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        uint8, HxW, HxWx3 (RGB) or HxWx4 (RGBA), at least 8x8, values 0..255.
+        Either polarity; any background that is smooth (uniform, or unevenly lit).
+
+    Returns
+    -------
+    Preprocessed
+        The (28, 28) float32 model input in [0, 1], every step by name, the
+        detected polarity, and why the image is blank if it is.
+
+    Raises
+    ------
+    ValueError
+        If the dtype or shape is not one of the above.
+    """
+    check_image(image)
+    steps: dict[str, np.ndarray] = {"input": image}
+    gray = limit_size(to_grayscale(image))
+    steps["grayscale"] = gray
+
+    background = fit_background(gray)
+    steps["background"] = np.clip(background, 0, 255).astype(np.uint8)
+    diff = gray.astype(np.float32) - background
+    darkest, lightest = _tails(diff)
+    light = lightest >= -darkest
+    polarity = "light ink on dark" if light else "dark ink on light"
+    ink = np.maximum(diff if light else -diff, 0)
+    peak = max(lightest, -darkest)
+    noise = 1.4826 * float(np.median(np.abs(diff[::2, ::2])))
+    steps["ink"] = np.clip(ink * (255.0 / max(peak, 1.0)), 0, 255).astype(np.uint8)
+
+    def blank(reason: str) -> Preprocessed:
+        return Preprocessed(np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32), steps, polarity, reason)
+
+    mask = ink_mask(ink, peak, noise)
+    steps["mask"] = mask.astype(np.uint8) * np.uint8(255)
+    if not mask.any():
+        if peak < MIN_CONTRAST:
+            return blank("Nothing drawn: the image is a single flat colour.")
+        return blank("No character found: only faint marks or noise.")
+
+    crop = mask[_bbox(mask)]
+    steps["cropped"] = steps["ink"][_bbox(mask)]
+    if max(crop.shape) < 3 or max(crop.shape) < 1.8 * stroke_width(crop):
+        return blank("Only a dot: draw a whole character.")
+
+    strokes = normalise_strokes(crop)
+    steps["strokes"] = strokes
+    box = fit_box(strokes)
+    steps["box"] = box
+    model_input = centre_by_mass(box)
+    steps["model input"] = model_input
+    return Preprocessed(model_input, steps, polarity)

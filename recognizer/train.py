@@ -1,0 +1,206 @@
+"""Train a model for an alphabet and write it with its metadata.
+
+Reads top to bottom: data, model, augmented ``tf.data`` pipeline, fit,
+validation on unseen writers, model file and metadata.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import datasets
+from .alphabets import MODELS_DIR, get_alphabet
+from .augment import Augmentation, augment
+from .data import DEFAULT_DATA_DIR, Dataset
+from .evaluate import evaluate_predictions
+from .model import build_cnn, build_mlp, save_model
+from .preprocess import MODEL_SIZE
+
+__all__ = ["DEFAULT_EPOCHS", "ProgressCallback", "train"]
+
+DEFAULT_EPOCHS = {"cnn": 12, "mlp": 20}
+BATCH_SIZE = 128
+LEARNING_RATE = {"cnn": 2e-3, "mlp": 1e-3}
+BUILDERS = {"cnn": build_cnn, "mlp": build_mlp}
+
+Progress = Callable[[float, str], None]
+"""``on_progress(fraction_done, message)``: fraction in [0, 1]."""
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Reports training progress as ``on_progress(fraction, message)``, e.g. to a progress bar or a terminal."""
+
+    def __init__(self, on_progress: Progress, epochs: int, steps: int, every: int = 20) -> None:
+        super().__init__()
+        self.on_progress, self.epochs, self.steps, self.every = on_progress, epochs, steps, every
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if batch % self.every == 0:
+            done = (self.epoch * self.steps + batch + 1) / (self.epochs * self.steps)
+            loss = (logs or {}).get("loss", float("nan"))
+            self.on_progress(
+                done, f"epoch {self.epoch + 1}/{self.epochs}, batch {batch + 1}/{self.steps}, loss {loss:.4f}"
+            )
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        parts = [f"{k} {v:.4f}" for k, v in logs.items() if k in ("loss", "accuracy", "val_loss", "val_accuracy")]
+        self.on_progress((epoch + 1) / self.epochs, f"epoch {epoch + 1}/{self.epochs} done: " + ", ".join(parts))
+
+
+def augmented_batches(data: Dataset, epochs: int, batch_size: int, seed: int, aug: Augmentation) -> tf.data.Dataset:
+    """A ``tf.data`` pipeline of augmented, shuffled batches for ``epochs`` epochs.
+
+    Batch ``i`` depends only on (seed, epoch, i), so the pipeline is
+    deterministic although two batches are prepared in parallel.
+    """
+    n = len(data)
+    steps = math.ceil(n / batch_size)
+
+    @lru_cache(maxsize=2)
+    def order(epoch: int) -> np.ndarray:
+        return np.random.default_rng([seed, epoch]).permutation(n)
+
+    def make_batch(i: np.int64) -> tuple[np.ndarray, np.ndarray]:
+        epoch, b = divmod(int(i), steps)
+        idx = np.sort(order(epoch)[b * batch_size : (b + 1) * batch_size])
+        x = augment(data.x[idx], np.random.default_rng([seed, epoch, b]), aug)
+        return x[..., None], data.y[idx]
+
+    def set_shapes(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        x.set_shape((None, MODEL_SIZE, MODEL_SIZE, 1))
+        y.set_shape((None,))
+        return x, y
+
+    return (
+        tf.data.Dataset.range(epochs * steps)
+        .map(lambda i: tf.numpy_function(make_batch, [i], (tf.float32, tf.int32)), num_parallel_calls=2)
+        .map(set_shapes)
+        .prefetch(4)
+    )
+
+
+def _print_progress(fraction: float, message: str) -> None:
+    print(f"[{fraction:6.1%}] {message}", flush=True)
+
+
+def train(
+    alphabet: str,
+    model: str = "cnn",
+    data_dir: str | Path = DEFAULT_DATA_DIR,
+    epochs: int | None = None,
+    out: str | Path = MODELS_DIR,
+    seed: int = 0,
+    limit: int | None = None,
+    on_progress: Progress | None = _print_progress,
+    command: str | None = None,
+) -> dict:
+    """Train ``model`` ("cnn" or "mlp") for ``alphabet`` and write ``<out>/<alphabet>_<model>.keras`` + ``.json``.
+
+    Parameters
+    ----------
+    alphabet : str
+        ``"digits"``, ``"letters"`` or ``"runes"``.
+    model : str
+        Architecture: ``"cnn"`` or ``"mlp"``.
+    data_dir : str or Path
+        Folder with the training data files.
+    epochs : int, optional
+        Default: ``DEFAULT_EPOCHS[model]``.
+    out : str or Path
+        Folder to write the model to.
+    seed : int
+        Seed of everything random: data rendering, shuffling, augmentation, weights.
+    limit : int, optional
+        Cap on samples per source, for quick runs.
+    on_progress : callable, optional
+        ``on_progress(fraction, message)``, called while training.
+    command : str, optional
+        The command line to record as the way to reproduce the model.
+
+    Returns
+    -------
+    dict
+        The metadata written beside the model.
+    """
+    if model not in BUILDERS:
+        raise ValueError(f"unknown architecture {model!r}; expected one of {', '.join(BUILDERS)}")
+    spec = get_alphabet(alphabet)
+    epochs = epochs or DEFAULT_EPOCHS[model]
+    report = on_progress or (lambda fraction, message: None)
+    started = time.perf_counter()
+
+    report(0.0, f"rendering and preprocessing {spec.title.lower()} training data")
+    sources = datasets.build(spec.key, data_dir, seed=seed, limit=limit)
+    report(
+        0.0,
+        f"{len(sources.train)} training samples; validation: "
+        + ", ".join(f"{k} {len(v)}" for k, v in sources.validation.items()),
+    )
+
+    keras.utils.set_random_seed(seed)
+    net = BUILDERS[model](spec.num_classes, name=f"{spec.key}_{model}")
+    steps = math.ceil(len(sources.train) / BATCH_SIZE)
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE[model], decay_steps=epochs * steps, alpha=0.02)
+    net.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    aug = Augmentation()
+    main_val = next(iter(sources.validation.values()))
+    history = net.fit(
+        augmented_batches(sources.train, epochs, BATCH_SIZE, seed, aug),
+        epochs=epochs,
+        steps_per_epoch=steps,
+        validation_data=(main_val.x[..., None], main_val.y),
+        callbacks=[ProgressCallback(report, epochs, steps)] if on_progress else [],
+        verbose=0,
+    )
+    train_seconds = time.perf_counter() - started
+
+    validation = {}
+    for name, data in sources.validation.items():
+        probabilities = net.predict(data.x[..., None], batch_size=512, verbose=0)
+        validation[name] = evaluate_predictions(data.y, probabilities.argmax(axis=1), spec.labels).to_dict()
+        report(1.0, f"{name}: accuracy {validation[name]['accuracy']:.2%} on {validation[name]['samples']} samples")
+
+    name = f"{spec.key}_{model}"
+    metadata = {
+        "name": name,
+        "alphabet": spec.key,
+        "architecture_name": model,
+        "labels": list(spec.labels),
+        "names": list(spec.names),
+        "training_data": {"folder": str(data_dir), **sources.description, "train_samples": len(sources.train)},
+        "augmentation": aug.describe(),
+        "training": {
+            "epochs": epochs,
+            "batch_size": BATCH_SIZE,
+            "optimizer": f"Adam, cosine decay from {LEARNING_RATE[model]}",
+            "seed": seed,
+            "limit": limit,
+            "seconds": round(train_seconds, 1),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+            "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
+        },
+        "command": command
+        or f"python -m recognizer train --alphabet {spec.key} --model {model} --epochs {epochs} --seed {seed}",
+        "validation": validation,
+    }
+    path = Path(out) / f"{name}.keras"
+    save_model(net, path, metadata)
+    report(1.0, f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {train_seconds:.0f} s")
+    return metadata

@@ -1,0 +1,205 @@
+"""Pictures of what the network sees: preprocessing steps and activation heatmaps as RGB images.
+
+Everything returns uint8 RGB arrays ready for ``st.image``, built with numpy
+only (no matplotlib figure per drawing), so a stroke redraws in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "VIRIDIS",
+    "LayerView",
+    "colorbar",
+    "colorize",
+    "layer_view",
+    "layer_views",
+    "thumbnail",
+    "to_display",
+    "upscale",
+]
+
+
+def _viridis() -> np.ndarray:
+    from matplotlib import colormaps
+
+    return (colormaps["viridis"](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+
+
+VIRIDIS = _viridis()
+"""(256, 3) uint8 lookup table of the viridis colour map."""
+
+
+def colorize(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Map values to viridis colours on the scale [low, high].
+
+    Parameters
+    ----------
+    values : np.ndarray
+        float array of any shape S.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 of shape S + (3,). NaN cells (padding) are drawn dark grey.
+    """
+    span = high - low if high > low else 1.0
+    scaled = np.nan_to_num((values - low) / span, nan=0.0)
+    rgb = VIRIDIS[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
+    rgb[np.isnan(values)] = 40
+    return rgb
+
+
+def upscale(image: np.ndarray, factor: int) -> np.ndarray:
+    """Enlarge by an integer factor with visible square pixels (nearest neighbour); HxW[xC] -> (fH)x(fW)[xC]."""
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def to_display(step: np.ndarray) -> np.ndarray:
+    """A preprocessing step as an image ``st.image`` shows as is.
+
+    Parameters
+    ----------
+    step : np.ndarray
+        uint8 (any range) or float in [0, 1]; HxW, HxWx3 or HxWx4.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 with the same shape; RGBA is composited onto grey so transparent ink shows.
+    """
+    image = np.clip(np.rint(step * 255), 0, 255).astype(np.uint8) if step.dtype != np.uint8 else step
+    if image.ndim == 3 and image.shape[2] == 4:
+        alpha = image[..., 3:].astype(np.float32) / 255.0
+        image = np.rint(image[..., :3] * alpha + 128 * (1 - alpha)).astype(np.uint8)
+    return image
+
+
+def thumbnail(step: np.ndarray, size: int = 96, background: int = 235) -> np.ndarray:
+    """Fit a preprocessing step into a square, so steps of any shape line up in a row.
+
+    Parameters
+    ----------
+    step : np.ndarray
+        Anything :func:`to_display` accepts.
+    size : int
+        Side of the square thumbnail in pixels.
+    background : int
+        Grey level of the margin around a step that is not square.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 (size, size, 3) RGB: the step scaled to fit (nearest neighbour, so
+        enlarged pixels stay visible), centred on the margin colour.
+    """
+    image = to_display(step)
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    h, w = image.shape[:2]
+    scale = size / max(h, w)
+    out_h, out_w = max(1, round(h * scale)), max(1, round(w * scale))
+    rows = np.minimum((np.arange(out_h) + 0.5) * h / out_h, h - 1).astype(np.intp)
+    cols = np.minimum((np.arange(out_w) + 0.5) * w / out_w, w - 1).astype(np.intp)
+    out = np.full((size, size, 3), background, np.uint8)
+    top, left = (size - out_h) // 2, (size - out_w) // 2
+    out[top : top + out_h, left : left + out_w] = image[rows][:, cols]
+    return out
+
+
+def colorbar(width: int = 256, height: int = 12) -> np.ndarray:
+    """The viridis scale as a horizontal strip, low on the left: uint8 (height, width, 3) RGB, for a legend."""
+    return np.repeat(colorize(np.linspace(0.0, 1.0, width)[None, :], 0.0, 1.0), height, axis=0)
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """One layer's activations as a picture.
+
+    Attributes
+    ----------
+    name : str
+        Layer name.
+    shape : tuple of int
+        The layer's output shape (without the batch axis).
+    image : np.ndarray
+        uint8 RGB heatmap.
+    low, high : float
+        The colour scale's range (one scale for the whole layer).
+    shown, total : int
+        Feature maps (or units) shown and in the layer.
+    kind : str
+        ``"maps"`` (a grid of feature maps) or ``"units"`` (a vector padded to a square).
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    image: np.ndarray
+    low: float
+    high: float
+    shown: int
+    total: int
+    kind: str
+
+    @property
+    def title(self) -> str:
+        dims = " x ".join(str(d) for d in self.shape)
+        more = f", first {self.shown} of {self.total} maps" if self.shown < self.total else ""
+        return f"{self.name} ({dims}{more})"
+
+
+def _grid_side(count: int) -> int:
+    return math.ceil(math.sqrt(count))
+
+
+def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, cell: int = 56) -> LayerView:
+    """Render one layer's output as a heatmap.
+
+    Parameters
+    ----------
+    name : str
+        Layer name.
+    activation : np.ndarray
+        float (H, W, C) for convolution and pooling layers, (N,) for dense layers.
+    max_maps : int, optional
+        Show at most this many feature maps (all by default).
+    cell : int
+        Target size in pixels of one feature map (maps are enlarged by an integer factor).
+
+    Returns
+    -------
+    LayerView
+        Feature maps as a grid with a gap between them, or units padded to the
+        next square (padding grey); one colour scale for the whole layer.
+    """
+    low, high = float(activation.min()), float(activation.max())
+    if activation.ndim == 3:
+        h, w, total = activation.shape
+        shown = total if max_maps is None else min(total, max_maps)
+        cols = _grid_side(shown)
+        rows = math.ceil(shown / cols)
+        factor = max(1, cell // max(h, w))
+        gap = 2
+        canvas = np.full((rows * (h * factor + gap) - gap, cols * (w * factor + gap) - gap, 3), 255, np.uint8)
+        maps = colorize(activation[..., :shown], low, high)
+        for k in range(shown):
+            r, c = divmod(k, cols)
+            y, x = r * (h * factor + gap), c * (w * factor + gap)
+            canvas[y : y + h * factor, x : x + w * factor] = upscale(maps[:, :, k], factor)
+        return LayerView(name, activation.shape, canvas, low, high, shown, total, "maps")
+    flat = activation.ravel().astype(np.float32)
+    side = _grid_side(flat.size)
+    padded = np.full(side * side, np.nan, np.float32)
+    padded[: flat.size] = flat
+    factor = max(1, (cell * 4) // side)
+    image = upscale(colorize(padded.reshape(side, side), low, high), factor)
+    return LayerView(name, activation.shape, image, low, high, flat.size, flat.size, "units")
+
+
+def layer_views(activations: dict[str, np.ndarray], max_maps: int | None = None) -> list[LayerView]:
+    """:func:`layer_view` for every layer, in order."""
+    return [layer_view(name, act, max_maps) for name, act in activations.items()]

@@ -1,0 +1,72 @@
+"""Deterministic synthetic drawings for tests: characters as pen strokes in a unit box (x right, y down)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _arc(
+    cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 24
+) -> list[tuple[float, float]]:
+    t = np.deg2rad(np.linspace(start, end, n))
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in t]
+
+
+# Digits written the way people draw them on a canvas (angles in degrees, y down: 90 is the bottom).
+DIGITS: dict[str, list[list[tuple[float, float]]]] = {
+    "0": [_arc(0.5, 0.5, 0.3, 0.45, 0, 360, 40)],
+    "1": [[(0.35, 0.25), (0.55, 0.05), (0.55, 0.95)]],
+    "2": [[*_arc(0.5, 0.3, 0.3, 0.25, 200, 380), (0.2, 0.95), (0.85, 0.95)]],
+    "3": [_arc(0.48, 0.27, 0.3, 0.22, 210, 450) + _arc(0.48, 0.72, 0.32, 0.23, 270, 510)],
+    "4": [[(0.6, 0.05), (0.15, 0.65), (0.85, 0.65)], [(0.62, 0.35), (0.62, 0.95)]],
+    "5": [[(0.8, 0.05), (0.3, 0.05), (0.25, 0.45), *_arc(0.5, 0.67, 0.32, 0.28, 230, 500)]],
+    "6": [[(0.7, 0.05), (0.3, 0.5), *_arc(0.5, 0.7, 0.3, 0.25, 180, 540)]],
+    "7": [[(0.15, 0.05), (0.85, 0.05), (0.4, 0.95)]],
+    "8": [_arc(0.5, 0.27, 0.25, 0.22, 90, 450) + _arc(0.5, 0.72, 0.3, 0.23, -90, 270)],
+    "9": [[*_arc(0.5, 0.3, 0.28, 0.25, 0, 360), (0.78, 0.3), (0.72, 0.95)]],
+}
+
+
+def draw(
+    strokes: list[list[tuple[float, float]]],
+    size: int = 280,
+    width: int = 18,
+    scale: float = 0.7,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """Draw strokes white on black into a uint8 (size, size) image.
+
+    The unit box is scaled to ``scale * size`` and centred, then moved by
+    ``offset`` (fractions of the image).
+    """
+    image = np.zeros((size, size), np.uint8)
+    shift = 4
+    for stroke in strokes:
+        p = (np.asarray(stroke) - 0.5) * scale * size + size / 2 + np.asarray(offset) * size
+        cv2.polylines(image, [np.round(p * (1 << shift)).astype(np.int32)], False, 255, width, cv2.LINE_AA, shift)
+    return image
+
+
+def digit(label: str, **kwargs) -> np.ndarray:
+    """A clearly drawn digit, white on black; keyword arguments as for :func:`draw`."""
+    return draw(DIGITS[label], **kwargs)
+
+
+def noisy_photo(ink: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Dark ink from a white-on-black drawing on unevenly lit grey paper, with noise and JPEG artefacts."""
+    rng = np.random.default_rng(seed)
+    h, w = ink.shape
+    alpha = ink.astype(np.float32) / 255.0
+    paper = 110 + 110 * np.linspace(0, 1, w, dtype=np.float32)[None, :] + 20 * np.linspace(-1, 1, h)[:, None]
+    photo = paper * (1 - alpha) + 35 * alpha + rng.normal(0, 5, ink.shape)
+    _, buf = cv2.imencode(".jpg", np.clip(photo, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 60])
+    return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+
+
+def rgba_on_transparent(ink: np.ndarray, rgb: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
+    """Ink of colour ``rgb`` whose coverage is the alpha channel, on a fully transparent background."""
+    out = np.zeros((*ink.shape, 4), np.uint8)
+    out[..., :3] = rgb
+    out[..., 3] = ink
+    return out

@@ -1,0 +1,73 @@
+"""Small data files the tests make themselves, in the formats of ``shared/data`` (a few hundred samples)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+from drawing import DIGITS, digit
+
+from recognizer.preprocess import preprocess
+
+LETTER_STROKES = {
+    "A": [[(0.1, 0.95), (0.5, 0.05), (0.9, 0.95)], [(0.28, 0.6), (0.72, 0.6)]],
+    "a": [[(0.8, 0.4), (0.5, 0.3), (0.2, 0.6), (0.5, 0.9), (0.8, 0.6)], [(0.8, 0.3), (0.8, 0.95)]],
+    "L": [[(0.2, 0.05), (0.2, 0.95), (0.8, 0.95)]],
+    "x": [[(0.1, 0.1), (0.9, 0.9)], [(0.9, 0.1), (0.1, 0.9)]],
+}
+
+
+def mnist_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` synthetic digits in the MNIST format: uint8 (n, 28, 28) white on black, labels uint8 (n,)."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 10
+    images = np.stack(
+        [
+            np.rint(
+                preprocess(digit(str(d), width=int(rng.integers(10, 30)), scale=rng.uniform(0.5, 0.8))).model_input
+                * 255
+            ).astype(np.uint8)
+            for d in labels
+        ]
+    )
+    return images, labels.astype(np.uint8)
+
+
+def write_mnist_npz(path: Path, n_train: int = 120, n_test: int = 40) -> Path:
+    (x_train, y_train), (x_test, y_test) = mnist_like(n_train, 0), mnist_like(n_test, 1)
+    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> None:
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    (gzip.open if gz else open)(path, "wb").write(data)
+
+
+def write_unipen_npz(path: Path, writers: int = 20, seed: int = 0) -> Path:
+    """A UNIPEN-format file: every writer writes each digit and a few letters once, with jittered strokes."""
+    rng = np.random.default_rng(seed)
+    strokes_of = {**DIGITS, **LETTER_STROKES}
+    labels, writer, source, n_strokes, stroke_len, points = [], [], [], [], [], []
+    for w in range(writers):
+        for label, strokes in strokes_of.items():
+            labels.append(label)
+            writer.append(f"fix/data/w{w:02d}.dat")
+            source.append("fix")
+            n_strokes.append(len(strokes))
+            for stroke in strokes:
+                p = np.asarray(stroke) * 300 + rng.normal(0, 6, (len(stroke), 2)) + [1000, -500]
+                stroke_len.append(len(p))
+                points.append(p)
+    np.savez_compressed(
+        path,
+        labels=np.array(labels),
+        writer=np.array(writer),
+        source=np.array(source),
+        n_strokes=np.array(n_strokes, np.int32),
+        stroke_len=np.array(stroke_len, np.int32),
+        points=np.concatenate(points).astype(np.float32),
+    )
+    return path

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import numpy as np
+from drawing import digit
+
+from recognizer.augment import Augmentation, augment, sigmoid_contrast
+from recognizer.preprocess import preprocess
+
+BATCH = np.stack([preprocess(digit(d)).model_input for d in "0123456789"])
+
+
+def test_augment_keeps_shape_range_and_is_seeded() -> None:
+    out = augment(BATCH, np.random.default_rng(0))
+    assert out.shape == BATCH.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    np.testing.assert_array_equal(out, augment(BATCH, np.random.default_rng(0)))
+    assert not np.array_equal(out, augment(BATCH, np.random.default_rng(1)))
+    assert not np.array_equal(out, BATCH)
+
+
+def test_augmented_digits_stay_recognisable_in_shape() -> None:
+    out = augment(BATCH, np.random.default_rng(0), Augmentation(noise=0))
+    for before, after in zip(BATCH, out, strict=True):
+        assert 0.4 < after.sum() / before.sum() < 2.0
+        assert np.corrcoef(before.ravel(), after.ravel())[0, 1] > 0.1
+
+
+def test_no_op_augmentation_is_the_identity() -> None:
+    none = Augmentation(0, 0, (1, 1), 0, 0, 0, 2, 4, 0, 0, 0, 0)
+    np.testing.assert_allclose(augment(BATCH, np.random.default_rng(0), none), BATCH, atol=1e-6)
+
+
+def test_sigmoid_contrast_hardens_soft_edges() -> None:
+    x = np.linspace(0, 1, 11, dtype=np.float32)
+    y = sigmoid_contrast(x)
+    assert y[0] < 0.001 and y[-1] > 0.999 and abs(y[5] - 0.5) < 1e-6
+    assert np.all(np.diff(y) > 0)
+    edges = lambda a: ((a > 0.1) & (a < 0.9)).sum()  # noqa: E731
+    assert edges(sigmoid_contrast(BATCH[0])) < 0.5 * edges(BATCH[0])
+
+
+def test_describe_lists_every_transform() -> None:
+    described = Augmentation().describe()
+    for key in ("rotation", "shear", "scale", "translate", "stroke", "elastic", "blur", "sharpen", "contrast", "noise"):
+        assert key in described
+    assert "exp(-s" in described["sharpen_curve"]

@@ -1,0 +1,102 @@
+"""Dataset loaders, the stroke renderer and the writer split, on fixtures the tests make."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixtures import mnist_like, write_idx, write_mnist_npz, write_unipen_npz
+
+from recognizer.alphabets import get_alphabet
+from recognizer.data import (
+    Dataset,
+    label_indices,
+    load_mnist,
+    load_unipen,
+    prepare,
+    render_strokes,
+    writer_split,
+)
+
+
+def test_load_mnist_from_npz(tmp_path) -> None:
+    (x_train, y_train), (_, y_test) = load_mnist(write_mnist_npz(tmp_path / "mnist.npz", 30, 10))
+    assert x_train.shape == (30, 28, 28) and x_train.dtype == np.uint8
+    assert y_test.shape == (10,) and set(y_train) <= set(range(10))
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_load_mnist_from_idx_files(tmp_path, gz: bool) -> None:
+    images, labels = mnist_like(12)
+    suffix = ".gz" if gz else ""
+    for split in ("train", "t10k"):
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte{suffix}", images, gz)
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte{suffix}", labels, gz)
+    (x_train, y_train), (x_test, _) = load_mnist(tmp_path)
+    np.testing.assert_array_equal(x_train, images)
+    np.testing.assert_array_equal(y_train, labels)
+    assert x_test.shape == (12, 28, 28)
+
+
+def test_corrupt_idx_file_is_refused(tmp_path) -> None:
+    header = bytes([0, 0, 8, 3]) + b"".join(d.to_bytes(4, "big") for d in (5, 28, 28))
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(header + b"\x00" * 100)  # truncated
+    for name in ("train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        write_idx(tmp_path / name, np.zeros(5, np.uint8), gz=False)
+    with pytest.raises(ValueError, match="expected"):
+        load_mnist(tmp_path)
+
+
+def test_unipen_strokes_follow_the_documented_layout(tmp_path) -> None:
+    unipen = load_unipen(write_unipen_npz(tmp_path / "unipen.npz", writers=3))
+    assert len(unipen) == 3 * 14
+    four = unipen.strokes(4)  # writer 0, digit "4": two strokes of 3 and 2 points
+    assert unipen.labels[4] == "4"
+    assert [len(s) for s in four] == [3, 2]
+    last = unipen.strokes(len(unipen) - 1)
+    assert unipen.labels[-1] == "x" and [len(s) for s in last] == [2, 2]
+
+
+def test_writer_split_is_by_writer_and_stable() -> None:
+    writers = np.array([f"w{i % 200}" for i in range(2000)])
+    is_val = writer_split(writers)
+    for w in np.unique(writers):
+        assert len(set(is_val[writers == w])) == 1, "a writer is on one side only"
+    assert 0.08 < is_val.mean() < 0.25
+    np.testing.assert_array_equal(writer_split(writers[::-1]), is_val[::-1])
+
+
+def test_render_strokes_looks_like_a_drawing() -> None:
+    strokes = [np.array([[0, 0], [100, 0], [40, 200]], np.float32)]
+    light = dark = 0
+    for seed in range(20):
+        image = render_strokes(strokes, np.random.default_rng(seed), canvas=96)
+        assert image.shape == (96, 96) and image.dtype == np.uint8
+        assert image.max() - image.min() > 80, "ink stands out"
+        is_light = np.median(image) < 128
+        light, dark = light + is_light, dark + (not is_light)
+    assert light and dark, "both polarities"
+    again = render_strokes(strokes, np.random.default_rng(3), canvas=96)
+    np.testing.assert_array_equal(again, render_strokes(strokes, np.random.default_rng(3), canvas=96))
+
+
+def test_render_handles_a_single_point_stroke() -> None:
+    image = render_strokes([np.array([[5.0, 5.0]]), np.array([[0, 0], [0, 50.0]])], np.random.default_rng(0))
+    assert image.std() > 5
+
+
+def test_prepare_renders_and_preprocesses_deterministically(tmp_path) -> None:
+    unipen = load_unipen(write_unipen_npz(tmp_path / "unipen.npz", writers=2))
+    y, known = label_indices(get_alphabet("digits"), unipen.labels)
+    index = np.flatnonzero(known)
+    a = prepare(unipen.subset(index), y[index], seed=1, workers=1)
+    b = prepare(unipen.subset(index), y[index], seed=1, workers=2)
+    assert isinstance(a, Dataset) and len(a) == 20
+    assert a.x.shape == (20, 28, 28) and a.x.dtype == np.float32
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.y, np.tile(np.arange(10), 2))
+
+
+def test_label_indices_maps_both_cases_of_letters() -> None:
+    idx, known = label_indices(get_alphabet("letters"), ["a", "A", "z", "3"])
+    assert idx.tolist()[:3] == [0, 0, 25]
+    assert known.tolist() == [True, True, True, False]

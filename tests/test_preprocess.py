@@ -1,0 +1,187 @@
+"""Preprocessing on synthetic drawings: every way of drawing the same stroke ends as the same 28x28 input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from drawing import digit, noisy_photo, rgba_on_transparent
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from recognizer.preprocess import (
+    BOX_SIZE,
+    MODEL_SIZE,
+    centre_by_mass,
+    fit_background,
+    normalise_strokes,
+    preprocess,
+    stroke_width,
+    to_grayscale,
+)
+
+
+def centre_of_mass(image: np.ndarray) -> np.ndarray:
+    idx = np.arange(image.shape[0])
+    total = image.sum()
+    return np.array([image.sum(axis=1) @ idx, image.sum(axis=0) @ idx]) / total
+
+
+REFERENCE = preprocess(digit("7")).model_input
+
+VARIANTS = {
+    "black on white": 255 - digit("7"),
+    "transparent RGBA, black ink": rgba_on_transparent(digit("7")),
+    "transparent RGBA, white ink": rgba_on_transparent(digit("7"), (255, 255, 255)),
+    "opaque RGB canvas": np.dstack([digit("7")] * 3),
+    "noisy unevenly lit photo": noisy_photo(digit("7", size=600, width=8)),
+    "off-centre": digit("7", scale=0.35, offset=(0.25, -0.2)),
+    "tiny": digit("7", scale=0.09, width=3),
+    "huge": digit("7", size=2400, width=150),
+    "thin": digit("7", width=2),
+    "thick": digit("7", width=40),
+    "not square": digit("7", size=280)[:, 40:240],
+}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_same_stroke_gives_same_input(name: str) -> None:
+    result = preprocess(VARIANTS[name])
+    assert not result.is_blank
+    x = result.model_input
+    assert x.shape == (MODEL_SIZE, MODEL_SIZE) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert np.abs(centre_of_mass(x) - 14.0).max() < 1.0, "centred by centre of mass"
+    assert np.abs(x - REFERENCE).mean() < 0.06, "close to the reference drawing"
+
+
+def test_polarity_is_reported() -> None:
+    assert preprocess(digit("7")).polarity == "light ink on dark"
+    assert preprocess(255 - digit("7")).polarity == "dark ink on light"
+    assert preprocess(noisy_photo(digit("7"))).polarity == "dark ink on light"
+
+
+def test_character_fills_a_20x20_box_like_mnist() -> None:
+    x = preprocess(digit("1")).model_input
+    rows, cols = np.flatnonzero(x.max(axis=1) > 0), np.flatnonzero(x.max(axis=0) > 0)
+    assert rows[-1] - rows[0] + 1 == BOX_SIZE
+    assert cols[-1] - cols[0] + 1 < BOX_SIZE, "aspect ratio kept: a 1 is narrow"
+
+
+def test_soft_edges_like_the_training_data() -> None:
+    x = preprocess(digit("0")).model_input
+    edge = (x > 0.05) & (x < 0.95)
+    assert edge.sum() > 0.2 * (x > 0.05).sum(), "anti-aliased stroke edges"
+
+
+def test_steps_are_in_order_and_end_with_model_input() -> None:
+    result = preprocess(np.dstack([digit("3")] * 3 + [np.full((280, 280), 255, np.uint8)]))
+    names = list(result.steps)
+    assert names[0] == "input" and names[-1] == "model input"
+    assert names == ["input", "grayscale", "background", "ink", "mask", "cropped", "strokes", "box", "model input"]
+    assert result.steps["model input"] is result.model_input
+
+
+def test_mnist_image_is_left_nearly_as_is() -> None:
+    # A 28x28 image already in the MNIST convention must not be distorted.
+    x = preprocess(digit("3")).model_input
+    again = preprocess(np.rint(x * 255).astype(np.uint8)).model_input
+    assert np.abs(again - x).mean() < 0.04
+
+
+@pytest.mark.parametrize(
+    ("name", "image", "reason"),
+    [
+        ("empty", np.zeros((280, 280), np.uint8), "Nothing drawn"),
+        ("uniform grey", np.full((100, 150), 180, np.uint8), "Nothing drawn"),
+        ("fully inked RGBA", np.full((280, 280, 4), 255, np.uint8), "Nothing drawn"),
+        ("transparent", np.zeros((280, 280, 4), np.uint8), "Nothing drawn"),
+        ("faint noise", np.random.default_rng(0).normal(128, 10, (280, 280)).clip(0, 255).astype(np.uint8), "noise"),
+        ("salt noise", (np.random.default_rng(1).random((280, 280)) < 0.002).astype(np.uint8) * 255, "noise"),
+        ("a dot", digit("1", scale=0.0, width=20), "dot"),
+    ],
+)
+def test_blank_inputs_are_reported_not_classified(name: str, image: np.ndarray, reason: str) -> None:
+    result = preprocess(image)
+    assert result.is_blank
+    assert reason in result.blank_reason
+    assert not result.model_input.any()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((28, 28), np.float32),
+        np.zeros((28, 28), np.int64),
+        np.zeros((28,), np.uint8),
+        np.zeros((28, 28, 2), np.uint8),
+        np.zeros((4, 28, 28, 1), np.uint8),
+        np.zeros((7, 40), np.uint8),
+        [[0, 1], [1, 0]],
+    ],
+)
+def test_invalid_input_raises_value_error(bad) -> None:
+    with pytest.raises(ValueError, match="expected"):
+        preprocess(bad)
+
+
+def test_grayscale_composites_transparency_against_the_ink() -> None:
+    dark_ink = to_grayscale(rgba_on_transparent(digit("7")))
+    assert dark_ink[0, 0] == 255 and dark_ink.min() == 0
+    light_ink = to_grayscale(rgba_on_transparent(digit("7"), (255, 255, 255)))
+    assert light_ink[0, 0] == 0 and light_ink.max() == 255
+
+
+def test_background_fit_follows_uneven_lighting_not_ink() -> None:
+    ramp = np.tile(np.linspace(100, 220, 200, dtype=np.float32), (200, 1))
+    ink = digit("8", size=200, width=12) > 0
+    image = np.where(ink, 20, ramp).astype(np.uint8)
+    background = fit_background(image)
+    assert np.abs(background - ramp).max() < 8
+
+
+def test_stroke_width_is_measured_and_normalised() -> None:
+    for width in (4, 10, 24):
+        mask = digit("7", width=width) > 127
+        assert abs(stroke_width(mask) - width) <= 2
+    thin, thick = (normalise_strokes(digit("7", width=w) > 127) > 0 for w in (3, 40))
+    assert abs(stroke_width(thin) - stroke_width(thick)) <= 2
+
+
+def test_centre_by_mass_puts_the_mass_at_14() -> None:
+    box = np.zeros((20, 10), np.float32)
+    box[:, :3] = 1.0
+    out = centre_by_mass(box)
+    assert out.shape == (28, 28) and out.sum() == box.sum()
+    assert np.abs(centre_of_mass(out) - 14.0).max() <= 0.5
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    arrays(
+        np.uint8,
+        st.tuples(st.integers(8, 300), st.integers(8, 300), st.sampled_from([0, 3, 4])).map(
+            lambda s: s[:2] if s[2] == 0 else s
+        ),
+        elements=st.integers(0, 255),
+    )
+)
+def test_any_valid_image_never_crashes(image: np.ndarray) -> None:
+    result = preprocess(image)
+    assert result.model_input.shape == (MODEL_SIZE, MODEL_SIZE)
+    assert result.model_input.dtype == np.float32
+    assert np.isfinite(result.model_input).all()
+    assert 0.0 <= result.model_input.min() and result.model_input.max() <= 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.one_of(
+        arrays(st.sampled_from([np.float32, np.float64, np.int16, np.bool_]), (16, 16)),
+        arrays(np.uint8, st.tuples(st.integers(0, 7), st.integers(0, 40))),
+        arrays(np.uint8, st.tuples(st.integers(8, 20), st.integers(8, 20), st.sampled_from([1, 2, 5]))),
+    )
+)
+def test_any_invalid_image_raises_value_error(image: np.ndarray) -> None:
+    with pytest.raises(ValueError):
+        preprocess(image)

@@ -1,0 +1,93 @@
+"""Training end to end on small fixtures: one epoch writes a loadable model with complete metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures import write_mnist_npz, write_unipen_npz
+
+import recognizer
+from recognizer import datasets
+from recognizer.cli import main
+from recognizer.train import train
+
+FONTS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fonts"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("data")
+    write_mnist_npz(folder / datasets.MNIST_FILE)
+    write_unipen_npz(folder / datasets.UNIPEN_FILE, writers=24)
+    return folder
+
+
+def test_digits_sources_split_unipen_by_writer(data_dir: Path) -> None:
+    sources = datasets.build("digits", data_dir, seed=0)
+    assert set(sources.validation) == {"mnist_test", "unipen_val"}
+    unipen = sources.description["unipen"]
+    assert unipen["validation_writers"] > 0 and unipen["train_writers"] > 0
+    assert unipen["validation_writers"] + unipen["train_writers"] == 24
+    expected = 120 + 2 * unipen["train_samples"]  # MNIST + two renderings of each UNIPEN sample
+    assert 0.98 * expected <= len(sources.train) <= expected, "only the odd rendering may come out blank"
+    assert sources.train.x.dtype == np.float32 and sources.train.x.shape[1:] == (28, 28)
+
+
+def test_letters_sources_use_both_cases(data_dir: Path) -> None:
+    sources = datasets.build("letters", data_dir, seed=0)
+    letters = recognizer.get_alphabet("letters")
+    assert set(np.unique(sources.train.y)) == {letters.index(c) for c in "ALX"}
+
+
+@pytest.mark.skipif(not FONTS.is_dir(), reason="rune fonts are in ../shared/data/fonts, not present here")
+def test_rune_sources_hold_out_a_font(tmp_path: Path) -> None:
+    (tmp_path / "fonts").symlink_to(FONTS)
+    sources = datasets.build("runes", tmp_path, seed=0, limit=3)
+    assert set(sources.validation) == {"templates_val", "unseen_font_val", "train_fonts_new_renders_val"}
+    assert len(sources.train) == 24 * 3 * 3  # templates + two training fonts
+    assert set(np.unique(sources.validation["unseen_font_val"].y)) == set(range(24))
+
+
+def test_one_epoch_writes_a_loadable_model_with_metadata(data_dir: Path, tmp_path: Path) -> None:
+    progress: list[tuple[float, str]] = []
+    meta = train("digits", "cnn", data_dir, epochs=1, out=tmp_path, on_progress=lambda f, m: progress.append((f, m)))
+    path = tmp_path / "digits_cnn.keras"
+    on_disk = json.loads(path.with_suffix(".json").read_text())
+    assert on_disk == json.loads(
+        json.dumps(meta | {"input": on_disk["input"], "architecture": on_disk["architecture"]})
+    )
+    assert on_disk["labels"] == list("0123456789")
+    assert on_disk["input"]["shape"] == [28, 28, 1]
+    assert [layer["name"] for layer in on_disk["architecture"]][:2] == ["input", "conv1"]
+    assert set(on_disk["validation"]) == {"mnist_test", "unipen_val"}
+    assert 0 <= on_disk["validation"]["unipen_val"]["accuracy"] <= 1
+    assert len(on_disk["validation"]["unipen_val"]["confusion_matrix"]) == 10
+    assert on_disk["training"]["seconds"] > 0 and on_disk["command"].startswith("python -m recognizer train")
+    assert "elastic" in on_disk["augmentation"]
+    assert progress[0][0] == 0.0 and progress[-1][0] == 1.0
+    assert any("epoch 1/1 done" in message for _, message in progress)
+    rec = recognizer.load("digits", model=path)
+    assert rec.metadata["name"] == "digits_cnn"
+
+
+def test_training_is_deterministic(data_dir: Path, tmp_path: Path) -> None:
+    for run in ("a", "b"):
+        train("digits", "mlp", data_dir, epochs=1, out=tmp_path / run, seed=3, on_progress=None)
+    weights = [recognizer.load("digits", model=tmp_path / r / "digits_mlp.keras").model.get_weights() for r in "ab"]
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_cli_train_and_evaluate(data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    args = ["--alphabet", "letters", "--data-dir", str(data_dir)]
+    assert main(["train", *args, "--model", "mlp", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    model = str(tmp_path / "letters_mlp.keras")
+    png = tmp_path / "cm.png"
+    assert main(["evaluate", *args, "--model", model, "--data", "unipen_val", "--png", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "letters_mlp.keras on unipen_val: accuracy" in out and "most frequent confusions" in out
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["evaluate", *args, "--model", model, "--data", "nonsense"]) == 2
