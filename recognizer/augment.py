@@ -68,14 +68,14 @@ class Augmentation:
     shear: float = 0.3
     scale: tuple[float, float] = (0.85, 1.1)
     translate: float = 2.0
-    stroke: float = 0.4
-    elastic: float = 0.5
+    stroke: float = 0.3
+    elastic: float = 0.3
     elastic_alpha: float = 2.0
     elastic_sigma: float = 4.0
-    blur: float = 0.2
-    sharpen: float = 0.2
-    contrast: float = 0.3
-    noise: float = 0.04
+    blur: float = 0.15
+    sharpen: float = 0.15
+    contrast: float = 0.2
+    noise: float = 0.03
 
     def describe(self) -> dict[str, object]:
         """Every transform and its setting, for the model metadata."""

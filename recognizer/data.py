@@ -201,7 +201,7 @@ def render_strokes(strokes: Sequence[np.ndarray], rng: np.random.Generator, canv
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     extent = max(float((hi - lo).max()), 1e-6)
     size = rng.uniform(0.35, 0.85) * canvas
-    width = max(1, round(rng.uniform(0.03, 0.16) * size))
+    width = max(1, round(rng.uniform(0.03, 0.12) * size))
     span = (hi - lo) / extent * size
     room = canvas - span - width - 2
     offset = np.array([rng.uniform(width / 2 + 1, width / 2 + 1 + max(r, 0)) for r in room])

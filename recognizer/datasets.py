@@ -81,7 +81,7 @@ def _digits(data_dir: Path, seed: int, limit: int | None) -> Sources:
     (x_train, y_train), (x_test, y_test) = load_mnist(data_dir / MNIST_FILE)
     if limit:
         x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
-    sources = _unipen(get_alphabet("digits"), data_dir, seed, renders=2, limit=limit)
+    sources = _unipen(get_alphabet("digits"), data_dir, seed, renders=3, limit=limit)
     mnist_train = prepare(list(x_train), y_train, seed, draw=_draw_identity)
     sources.train = mnist_train + sources.train
     sources.validation = {"mnist_test": prepare(list(x_test), y_test, seed, draw=_draw_identity), **sources.validation}

@@ -46,8 +46,9 @@ class ModelFileError(ValueError):
 def build_cnn(num_classes: int, name: str = "cnn") -> keras.Model:
     """A small, fast convolutional network with named layers.
 
-    Three 3x3 convolution blocks (32, 64, 128 filters) with max pooling, one
-    dense layer of 128 units and a softmax output; about 0.3 M parameters.
+    Three blocks of 3x3 convolutions (32; 64, 64; 128 filters) each followed by
+    max pooling, one dense layer of 256 units and a softmax output; about
+    0.43 M parameters, under 1 ms for one image on 2 cores.
 
     Parameters
     ----------
@@ -62,13 +63,14 @@ def build_cnn(num_classes: int, name: str = "cnn") -> keras.Model:
     inputs = keras.Input((MODEL_SIZE, MODEL_SIZE, 1), name="input")
     x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D(name="pool1")(x)
-    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2a")(x)
+    x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2b")(x)
     x = layers.MaxPooling2D(name="pool2")(x)
     x = layers.Conv2D(128, 3, padding="same", activation="relu", name="conv3")(x)
     x = layers.MaxPooling2D(name="pool3")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(0.3, name="dropout1")(x)
-    x = layers.Dense(128, activation="relu", name="dense")(x)
+    x = layers.Dropout(0.25, name="dropout1")(x)
+    x = layers.Dense(256, activation="relu", name="dense")(x)
     x = layers.Dropout(0.3, name="dropout2")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=name)

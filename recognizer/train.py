@@ -28,7 +28,7 @@ from .preprocess import MODEL_SIZE
 
 __all__ = ["DEFAULT_EPOCHS", "ProgressCallback", "train"]
 
-DEFAULT_EPOCHS = {"cnn": 12, "mlp": 20}
+DEFAULT_EPOCHS = {"cnn": 15, "mlp": 20}
 BATCH_SIZE = 128
 LEARNING_RATE = {"cnn": 2e-3, "mlp": 1e-3}
 BUILDERS = {"cnn": build_cnn, "mlp": build_mlp}

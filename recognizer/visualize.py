@@ -6,9 +6,11 @@ only (no matplotlib figure per drawing), so a stroke redraws in milliseconds.
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "colorize",
     "layer_view",
     "layer_views",
+    "png_data_url",
     "thumbnail",
     "to_display",
     "upscale",
@@ -114,6 +117,26 @@ def thumbnail(step: np.ndarray, size: int = 96, background: int = 235) -> np.nda
 def colorbar(width: int = 256, height: int = 12) -> np.ndarray:
     """The viridis scale as a horizontal strip, low on the left: uint8 (height, width, 3) RGB, for a legend."""
     return np.repeat(colorize(np.linspace(0.0, 1.0, width)[None, :], 0.0, 1.0), height, axis=0)
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """Encode an image as a ``data:image/png;base64,...`` URL, to inline it in HTML without a request.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        uint8, HxW (grey) or HxWx3 (RGB).
+
+    Returns
+    -------
+    str
+        The data URL of a losslessly compressed PNG (fast compression level).
+    """
+    pixels = image[:, :, ::-1] if image.ndim == 3 else image  # OpenCV writes BGR
+    ok, png = cv2.imencode(".png", np.ascontiguousarray(pixels), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError(f"cannot encode an image of shape {image.shape} and dtype {image.dtype} as PNG")
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
 
 
 @dataclass(frozen=True)

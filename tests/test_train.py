@@ -31,7 +31,7 @@ def test_digits_sources_split_unipen_by_writer(data_dir: Path) -> None:
     unipen = sources.description["unipen"]
     assert unipen["validation_writers"] > 0 and unipen["train_writers"] > 0
     assert unipen["validation_writers"] + unipen["train_writers"] == 24
-    expected = 120 + 2 * unipen["train_samples"]  # MNIST + two renderings of each UNIPEN sample
+    expected = 120 + unipen["renders_per_sample"] * unipen["train_samples"]  # MNIST + UNIPEN renderings
     assert 0.98 * expected <= len(sources.train) <= expected, "only the odd rendering may come out blank"
     assert sources.train.x.dtype == np.float32 and sources.train.x.shape[1:] == (28, 28)
 
