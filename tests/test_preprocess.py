@@ -12,9 +12,9 @@ from hypothesis.extra.numpy import arrays
 from recognizer.preprocess import (
     BOX_SIZE,
     MODEL_SIZE,
+    STROKE_WIDTH,
     centre_by_mass,
     fit_background,
-    normalise_strokes,
     preprocess,
     stroke_width,
     to_grayscale,
@@ -144,8 +144,9 @@ def test_stroke_width_is_measured_and_normalised() -> None:
     for width in (4, 10, 24):
         mask = digit("7", width=width) > 127
         assert abs(stroke_width(mask) - width) <= 2
-    thin, thick = (normalise_strokes(digit("7", width=w) > 127) > 0 for w in (3, 40))
-    assert abs(stroke_width(thin) - stroke_width(thick)) <= 2
+    widths = [stroke_width(preprocess(digit("7", width=w)).steps["strokes"] > 0) for w in (3, 12, 40)]
+    target = STROKE_WIDTH * max(preprocess(digit("7")).steps["strokes"].shape)
+    assert all(abs(w - target) <= 0.25 * target for w in widths), (widths, target)
 
 
 def test_centre_by_mass_puts_the_mass_at_14() -> None:
