@@ -23,7 +23,7 @@ from . import runes
 from .alphabets import Alphabet, get_alphabet
 from .data import Dataset, label_indices, load_mnist, load_unipen, prepare, render_strokes, writer_split
 
-__all__ = ["RUNE_FONTS", "Sources", "build"]
+__all__ = ["RUNE_FONTS", "Sources", "build", "mnist_source"]
 
 MNIST_FILE = "mnist.npz"
 UNIPEN_FILE = "unipen_dev.npz"
@@ -77,8 +77,18 @@ def _draw_identity(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return image
 
 
+def mnist_source(data_dir: Path) -> Path | None:
+    """Where MNIST is: ``mnist.npz``, else the folder if it holds the IDX files, else None (download)."""
+    if (data_dir / MNIST_FILE).exists():
+        return data_dir / MNIST_FILE
+    if any(data_dir.glob("train-images?idx3-ubyte*")):
+        return data_dir
+    return None
+
+
 def _digits(data_dir: Path, seed: int, limit: int | None) -> Sources:
-    (x_train, y_train), (x_test, y_test) = load_mnist(data_dir / MNIST_FILE)
+    source = mnist_source(data_dir)
+    (x_train, y_train), (x_test, y_test) = load_mnist(source)
     if limit:
         x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
     sources = _unipen(get_alphabet("digits"), data_dir, seed, renders=3, limit=limit)
@@ -86,7 +96,11 @@ def _digits(data_dir: Path, seed: int, limit: int | None) -> Sources:
     sources.train = mnist_train + sources.train
     sources.validation = {"mnist_test": prepare(list(x_test), y_test, seed, draw=_draw_identity), **sources.validation}
     sources.description = {
-        "mnist": {"file": MNIST_FILE, "train_samples": len(x_train), "test_samples": len(x_test)},
+        "mnist": {
+            "file": source.name if source else "keras.datasets.mnist (downloaded)",
+            "train_samples": len(x_train),
+            "test_samples": len(x_test),
+        },
         **sources.description,
     }
     return sources

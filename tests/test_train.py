@@ -91,3 +91,11 @@ def test_cli_train_and_evaluate(data_dir: Path, tmp_path: Path, capsys, monkeypa
     assert "letters_mlp.keras on unipen_val: accuracy" in out and "most frequent confusions" in out
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert main(["evaluate", *args, "--model", model, "--data", "nonsense"]) == 2
+
+
+def test_mnist_source_prefers_npz_then_idx_then_download(tmp_path: Path) -> None:
+    assert datasets.mnist_source(tmp_path) is None, "nothing local: keras.datasets downloads it"
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    assert datasets.mnist_source(tmp_path) == tmp_path
+    (tmp_path / datasets.MNIST_FILE).write_bytes(b"")
+    assert datasets.mnist_source(tmp_path) == tmp_path / datasets.MNIST_FILE
