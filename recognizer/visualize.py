@@ -18,6 +18,7 @@ __all__ = [
     "LayerView",
     "colorbar",
     "colorize",
+    "fit_cell",
     "layer_view",
     "layer_views",
     "png_data_url",
@@ -82,7 +83,7 @@ def to_display(step: np.ndarray) -> np.ndarray:
     return image
 
 
-def thumbnail(step: np.ndarray, size: int = 96, background: int = 235) -> np.ndarray:
+def thumbnail(step: np.ndarray, size: int = 96, background: int = 128) -> np.ndarray:
     """Fit a preprocessing step into a square, so steps of any shape line up in a row.
 
     Parameters
@@ -92,7 +93,7 @@ def thumbnail(step: np.ndarray, size: int = 96, background: int = 235) -> np.nda
     size : int
         Side of the square thumbnail in pixels.
     background : int
-        Grey level of the margin around a step that is not square.
+        Grey level of the margin around a step that is not square (mid grey: neither ink nor background).
 
     Returns
     -------
@@ -175,8 +176,35 @@ class LayerView:
         return f"{self.name} ({dims}{more})"
 
 
+_GAP = 2
+"""Pixels between feature maps in a grid."""
+
+
 def _grid_side(count: int) -> int:
     return math.ceil(math.sqrt(count))
+
+
+def fit_cell(activation: np.ndarray, width: int, max_maps: int | None = None) -> int:
+    """The ``cell`` for :func:`layer_view` that makes the heatmap as large as fits into ``width`` pixels.
+
+    Parameters
+    ----------
+    activation : np.ndarray
+        float (H, W, C) or (N,), as for :func:`layer_view`.
+    width : int
+        Largest width of the heatmap in pixels.
+    max_maps : int, optional
+        As for :func:`layer_view`.
+
+    Returns
+    -------
+    int
+        A cell size; the heatmap is at most ``width`` wide (at least one pixel per value).
+    """
+    if activation.ndim == 3:
+        shown = activation.shape[2] if max_maps is None else min(activation.shape[2], max_maps)
+        return (width + _GAP) // _grid_side(shown) - _GAP
+    return width // 4
 
 
 def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, cell: int = 56) -> LayerView:
@@ -206,7 +234,7 @@ def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, c
         cols = _grid_side(shown)
         rows = math.ceil(shown / cols)
         factor = max(1, cell // max(h, w))
-        gap = 2
+        gap = _GAP
         canvas = np.full((rows * (h * factor + gap) - gap, cols * (w * factor + gap) - gap, 3), 255, np.uint8)
         maps = colorize(activation[..., :shown], low, high)
         for k in range(shown):
@@ -223,6 +251,11 @@ def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, c
     return LayerView(name, activation.shape, image, low, high, flat.size, flat.size, "units")
 
 
-def layer_views(activations: dict[str, np.ndarray], max_maps: int | None = None) -> list[LayerView]:
-    """:func:`layer_view` for every layer, in order."""
-    return [layer_view(name, act, max_maps) for name, act in activations.items()]
+def layer_views(
+    activations: dict[str, np.ndarray], max_maps: int | None = None, width: int | None = None
+) -> list[LayerView]:
+    """:func:`layer_view` for every layer, in order; with ``width``, each as large as fits (see :func:`fit_cell`)."""
+    return [
+        layer_view(name, act, max_maps, 56 if width is None else fit_cell(act, width, max_maps))
+        for name, act in activations.items()
+    ]

@@ -1,0 +1,13 @@
+"""Handwriting Lab: draw a character and watch a neural network recognise it. Run ``streamlit run app.py``."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Handwriting Lab", page_icon="✍️", layout="wide")
+# Less empty space above the title, so the canvas and the prediction fit on a projected screen.
+st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }</style>")
+
+pages = [
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+]
+st.navigation(pages, position="top").run()

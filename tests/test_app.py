@@ -1,0 +1,269 @@
+"""The app's pages in AppTest: drawings, uploads, hints, unsure predictions, heatmaps and model files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from app_samples import SAMPLES, canvas_rgba, canvas_state, model_file, png_bytes
+from drawing import noisy_photo
+from streamlit.testing.v1 import AppTest
+
+import recognizer.alphabets
+from recognizer.alphabets import ALPHABETS
+from recognizer.imageio import MAX_FILE_BYTES
+from recognizer.model import build_cnn, build_mlp, read_metadata, save_model
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 60  # the first run imports TensorFlow and loads a model
+
+
+def needs_model(alphabet: str):
+    path = model_file(alphabet)
+    return pytest.mark.skipif(not path.is_file(), reason=f"{path} not trained yet")
+
+
+def open_app(alphabet: str = "digits", mode: str = "draw") -> AppTest:
+    """The Draw page (the default page), run once, with an alphabet and input mode chosen."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if alphabet != "digits":
+        at.segmented_control(key="alphabet").set_value(alphabet).run()
+    if mode != "draw":
+        at.segmented_control(key="input_mode").set_value(mode).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def draw_on(at: AppTest, strokes) -> AppTest:
+    """Inject a drawing as the canvas component would send it, and rerun."""
+    at.session_state["canvas"] = canvas_state(strokes)
+    return at.run()
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
+    return at.file_uploader(key="upload").upload(name, data, mime).run()
+
+
+def prediction(at: AppTest) -> str:
+    metrics = [m for m in at.metric if m.label == "Prediction"]
+    assert len(metrics) == 1, f"expected one Prediction metric, found {[m.label for m in at.metric]}"
+    return metrics[0].value
+
+
+def html_blocks(at: AppTest, css_class: str) -> list[str]:
+    """The st.html blocks whose outer element has ``css_class``."""
+    return [h.value for h in at.html if f'class="hl {css_class}"' in h.value]
+
+
+def layers_html(at: AppTest) -> str:
+    blocks = html_blocks(at, "hl-layers")
+    assert len(blocks) == 1, "expected one block of layer heatmaps"
+    return blocks[0]
+
+
+def inspected_layers(path: Path) -> list[str]:
+    """The model's layers the page shows, from the architecture in its metadata."""
+    skip = {"InputLayer", "Dropout"}
+    return [layer["name"] for layer in read_metadata(path)["architecture"] if layer["type"] not in skip]
+
+
+def assert_heatmaps_for_every_layer(at: AppTest, path: Path) -> None:
+    html = layers_html(at)
+    names = inspected_layers(path)
+    titles = re.findall(r"<strong>([^<]+)</strong>", html)
+    assert [t.split(" (")[0] for t in titles] == names, "one titled card per layer, in model order"
+    assert all(re.fullmatch(r"\S+ \(\d+( x \d+)*(, first \d+ of \d+ maps)?\)", t) for t in titles), titles
+    assert html.count("<img ") == len(names) - 1, "a heatmap for every layer but the output"
+    assert html.count('class="hl-col"') == ALPHABETS[path.name.split("_")[0]].num_classes, "one column per class"
+
+
+@pytest.fixture(scope="module")
+def untrained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding untrained digit models (a CNN and an MLP): their predictions are unsure."""
+    folder = tmp_path_factory.mktemp("untrained_models")
+    labels = list(ALPHABETS["digits"].labels)
+    save_model(build_cnn(10), folder / "digits_cnn.keras", {"labels": labels})
+    save_model(build_mlp(10), folder / "digits_mlp.keras", {"labels": labels})
+    return folder
+
+
+@pytest.fixture
+def untrained_models(untrained_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app at :func:`untrained_dir` instead of the shipped models."""
+    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", untrained_dir)
+    return untrained_dir
+
+
+# ---------------------------------------------------------------- drawing
+
+
+@pytest.mark.parametrize("alphabet", list(SAMPLES))
+def test_a_drawing_is_recognised_and_every_layer_shown(alphabet: str) -> None:
+    path = model_file(alphabet)
+    if not path.is_file():
+        pytest.skip(f"{path} not trained yet")
+    expected, strokes = SAMPLES[alphabet]
+    at = draw_on(open_app(alphabet), strokes)
+    assert not at.exception, at.exception
+    assert prediction(at) == expected
+    assert "Top 3" in [m.value.strip("*") for m in at.markdown]
+    [bars] = html_blocks(at, "hl-bars")
+    assert bars.count('class="hl-track"') == 3 and re.search(r"\d+\.\d%", bars)
+    [strip] = html_blocks(at, "hl-strip")
+    assert "<figcaption>model input, 28 x 28</figcaption>" in strip
+    assert_heatmaps_for_every_layer(at, path)
+
+
+@needs_model("runes")
+def test_a_rune_is_shown_with_its_name_and_transliteration() -> None:
+    label, strokes = SAMPLES["runes"]
+    at = draw_on(open_app("runes"), strokes)
+    runes = ALPHABETS["runes"]
+    i = runes.index(label)
+    assert prediction(at) == label
+    assert any(runes.names[i] in m.value and runes.transliterations[i] in m.value for m in at.markdown)
+
+
+def test_runes_come_with_a_reference_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", tmp_path)  # the chart does not need the model
+    at = open_app("runes")
+    [chart] = at.expander
+    assert "24 runes" in chart.label
+    [cards] = [h.value for h in chart.get("html")]
+    runes = ALPHABETS["runes"]
+    assert cards.count("<img ") == 24
+    captions = re.findall(r"<figcaption><strong>(\S+) (\w+)</strong><br>(\w+)</figcaption>", cards)
+    assert captions == list(zip(runes.labels, runes.names, runes.transliterations, strict=True))
+
+
+def test_an_empty_canvas_shows_a_hint(untrained_models: Path) -> None:
+    at = open_app()
+    assert [i.value for i in at.info] == ["Draw a digit from 0 to 9 on the black canvas, or upload a photo of one."]
+    assert not at.metric and not html_blocks(at, "hl-layers")
+
+
+def test_clear_starts_a_fresh_canvas(untrained_models: Path) -> None:
+    at = draw_on(open_app(), SAMPLES["digits"][1])
+    assert at.metric
+    next(b for b in at.button if b.label == "Clear").click().run()
+    assert not at.metric and "Draw a digit" in at.info[0].value
+
+
+def test_a_cleared_or_dotted_canvas_says_why_nothing_is_recognised(untrained_models: Path) -> None:
+    at = draw_on(open_app(), [])  # the toolbar's "clear" sends an empty black canvas
+    assert "Nothing drawn" in at.info[0].value
+    at = draw_on(at, [[(0.5, 0.5), (0.5, 0.51)]])
+    assert "Only a dot" in at.info[0].value
+    assert not at.metric
+
+
+def test_an_unsure_prediction_says_so_but_still_shows_the_top_3(untrained_models: Path) -> None:
+    at = draw_on(open_app(), SAMPLES["digits"][1])
+    assert prediction(at) in ALPHABETS["digits"].labels
+    assert [w.value for w in at.warning] == ["Not sure: maybe none of these?"]
+    assert at.metric[0].proto.delta.endswith("% sure")
+    [bars] = html_blocks(at, "hl-bars")
+    assert bars.count('class="hl-track"') == 3
+
+
+def test_the_model_can_be_chosen_when_an_alphabet_has_several(untrained_models: Path) -> None:
+    at = open_app()
+    choice = at.segmented_control(key="model_digits")
+    assert choice.options == ["CNN (convolutional)", "MLP (dense only)"]
+    choice.set_value("mlp").run()
+    at = draw_on(at, SAMPLES["digits"][1])
+    assert not at.exception, at.exception
+    assert_heatmaps_for_every_layer(at, untrained_models / "digits_mlp.keras")
+
+
+def test_show_all_feature_maps(untrained_models: Path) -> None:
+    at = draw_on(open_app(), SAMPLES["digits"][1])
+    assert "first 32 of 128 maps" in layers_html(at)
+    at.toggle(key="show_all").set_value(True).run()
+    assert "first 32 of" not in layers_html(at)
+    assert "conv3 (7 x 7 x 128)" in layers_html(at)
+
+
+# ----------------------------------------------------------------- upload
+
+
+def test_an_uploaded_photo_is_recognised() -> None:
+    if not model_file("digits").is_file():
+        pytest.skip(f"{model_file('digits')} not trained yet")
+    label, strokes = SAMPLES["digits"]
+    photo = noisy_photo(canvas_rgba(strokes)[..., 0])  # dark ink on unevenly lit paper, JPEG artefacts
+    at = upload(open_app(mode="upload"), "seven.png", png_bytes(photo))
+    assert not at.exception and not at.error
+    assert prediction(at) == label
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.png", b"this is not an image", "not a readable image"),
+        ("broken.png", png_bytes(canvas_rgba(SAMPLES["digits"][1]))[:100], "not a readable image"),
+        ("empty.jpg", b"", "empty"),
+        ("huge.png", b"\x89PNG" + bytes(MAX_FILE_BYTES), "over the 10 MB limit"),
+    ],
+)
+def test_a_bad_upload_gets_a_clear_message(untrained_models: Path, name: str, data: bytes, message: str) -> None:
+    at = upload(open_app(mode="upload"), name, data)
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and message in at.error[0].value and name in at.error[0].value
+    assert not at.metric
+
+
+def test_the_uploader_accepts_png_and_jpeg_up_to_10_mb(untrained_models: Path) -> None:
+    uploader = open_app(mode="upload").file_uploader(key="upload")
+    assert sorted(uploader.allowed_type) == [".jpeg", ".jpg", ".png"]
+    assert uploader.proto.max_upload_size_mb == MAX_FILE_BYTES // 2**20
+
+
+# ------------------------------------------------------------ model files
+
+
+def test_a_missing_model_file_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", tmp_path)
+    at = open_app()
+    assert len(at.error) == 1
+    assert str(tmp_path / "digits_cnn.keras") in at.error[0].value and "not found" in at.error[0].value
+
+
+def test_a_broken_model_file_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "letters_cnn.keras").write_bytes(b"definitely not a zip archive")
+    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", tmp_path)
+    at = open_app("letters")
+    assert len(at.error) == 1
+    assert "letters_cnn.keras" in at.error[0].value and "not a Keras model file" in at.error[0].value
+
+
+# ------------------------------------------------------------ models page
+
+
+def test_the_models_page_lists_every_model(untrained_models: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/models.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Models"
+    expected = sum(len(a.models) for a in ALPHABETS.values())
+    assert len(at.get("expander")) == 2, "the two untrained digit models have a layer table"
+    assert len(at.warning) == expected - 2, "every other model is not trained yet"
+    assert any("No validation results" in c.value for c in at.caption)
+
+
+@needs_model("digits")
+def test_the_models_page_shows_validation_accuracy() -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/models.py").run()
+    assert not at.exception, at.exception
+    shown = [(m.label, m.value) for m in at.metric]
+    for alphabet in ALPHABETS.values():
+        for model in alphabet.models:
+            path = alphabet.model_path(model)
+            if path.is_file():
+                for name, result in read_metadata(path).get("validation", {}).items():
+                    assert (f"Accuracy: {name}", f"{result['accuracy']:.1%}") in shown

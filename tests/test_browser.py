@@ -1,0 +1,185 @@
+"""End to end in headless Chromium: draw with the mouse (or a finger) and the right prediction appears.
+
+One ``streamlit run app.py`` server serves the whole test session. Screenshots go
+to ``tests/artifacts/`` (git-ignored); the digit test also writes
+``docs/draw-page.png`` for the README when ``UPDATE_SCREENSHOTS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from app_samples import SAMPLES, model_file, to_canvas
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DOCS_SCREENSHOT = ROOT / "docs" / "draw-page.png"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CANVAS = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
+PREDICTION = '[data-testid="stMetricValue"]'
+TIMEOUT_MS = 30_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A ``streamlit run app.py`` server for the session; its log is shown if it does not come up."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 400, "height": 900}, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def open_draw_page(page: Page, url: str, alphabet: str) -> dict:
+    """Open the Draw page with an alphabet; the canvas's bounding box once it takes strokes."""
+    page.goto(f"{url}?alphabet={alphabet}")
+    canvas = page.locator(CANVAS)
+    canvas.wait_for(timeout=TIMEOUT_MS)
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the component loads its empty initial drawing
+    box = canvas.bounding_box()
+    assert box is not None
+    return box
+
+
+def points(box: dict, stroke: list[tuple[float, float]], per_segment: int = 10) -> list[tuple[float, float]]:
+    """A stroke in canvas fractions as page coordinates, with points in between like a real pen."""
+    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+    out = [xy[0]]
+    for (x0, y0), (x1, y1) in pairwise(xy):
+        out += [(x0 + (x1 - x0) * i / per_segment, y0 + (y1 - y0) * i / per_segment) for i in range(1, per_segment + 1)]
+    return out
+
+
+def draw_with_mouse(page: Page, box: dict, strokes) -> None:
+    for stroke in to_canvas(strokes):
+        path = points(box, stroke)
+        page.mouse.move(*path[0])
+        page.mouse.down()
+        for x, y in path[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
+    page.mouse.move(box["x"] + box["width"] + 400, box["y"])  # away, so the canvas toolbar hides again
+
+
+def draw_with_finger(page: Page, box: dict, strokes) -> None:
+    """Touch strokes through the DevTools protocol, as a phone's touchscreen sends them."""
+    cdp = page.context.new_cdp_session(page)
+    for stroke in to_canvas(strokes):
+        path = points(box, stroke)
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]}
+        )
+        for x, y in path[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def expect_prediction(page: Page, label: str) -> None:
+    expect(page.locator(PREDICTION)).to_have_text(label, timeout=TIMEOUT_MS)
+    expect(page.locator(".hl-layers")).to_contain_text("output (", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.hl img')].every((img) => img.complete && img.naturalWidth > 0)",
+        timeout=TIMEOUT_MS,
+    )
+
+
+@pytest.mark.parametrize("alphabet", list(SAMPLES))
+def test_drawing_with_the_mouse_shows_the_right_prediction(app_url: str, desktop: Page, alphabet: str) -> None:
+    if not model_file(alphabet).is_file():
+        pytest.skip(f"{model_file(alphabet)} not trained yet")
+    label, strokes = SAMPLES[alphabet]
+    box = open_draw_page(desktop, app_url, alphabet)
+    draw_with_mouse(desktop, box, strokes)
+    expect_prediction(desktop, label)
+    ARTIFACTS.mkdir(exist_ok=True)
+    desktop.screenshot(path=ARTIFACTS / f"draw-{alphabet}.png")
+    if alphabet == "digits" and os.environ.get("UPDATE_SCREENSHOTS"):
+        desktop.screenshot(path=DOCS_SCREENSHOT)
+
+
+def test_drawing_with_a_finger_on_a_phone(app_url: str, phone: Page) -> None:
+    if not model_file("digits").is_file():
+        pytest.skip(f"{model_file('digits')} not trained yet")
+    label, strokes = SAMPLES["digits"]
+    box = open_draw_page(phone, app_url, "digits")
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 400, "the canvas fits a phone screen"
+    draw_with_finger(phone, box, strokes)
+    expect_prediction(phone, label)
+    overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "nothing sticks out sideways on a narrow screen"
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=ARTIFACTS / "draw-phone.png")
