@@ -30,19 +30,10 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CANVAS_HOST = '[data-testid="stBidiComponentIsolated"]'
-CANVAS = f"{CANVAS_HOST} canvas.upper-canvas"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 PREDICTION = '[data-testid="stMetricValue"]'
 
 # True when the prediction is on screen and, for "everything", every step and heatmap image is decoded.

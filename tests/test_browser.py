@@ -19,23 +19,12 @@ from pathlib import Path
 
 import pytest
 from app_samples import SAMPLES, model_file, to_canvas
+from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "draw-page.png"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CANVAS = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
 PREDICTION = '[data-testid="stMetricValue"]'
 TIMEOUT_MS = 30_000
 
