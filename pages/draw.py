@@ -39,7 +39,7 @@ ALPHABET_BUTTONS = {"digits": "Digits 0–9", "letters": "Letters A–Z", "runes
 MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)"}
 WHAT_TO_DRAW = {
     "digits": "a digit from 0 to 9",
-    "letters": "a letter from A to Z",
+    "letters": "a letter from A to Z (capital or small)",
     "runes": "an Elder Futhark rune (the rune chart above shows all 24)",
 }
 LAYER_KINDS = {
@@ -353,7 +353,11 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
         if image is None:
             st.info(hint(alphabet, mode), icon="✏️")
             return
-        res = rec.recognize(image)
+        try:
+            res = rec.recognize(image)
+        except ValueError as err:  # e.g. an upload smaller than 8 x 8 pixels
+            st.error(f"**This image cannot be read as a character.** {err}", icon=":material/broken_image:")
+            return
         if res.is_blank:
             st.info(f"{res.blank_reason} Draw {WHAT_TO_DRAW[alphabet.key]}.", icon="✏️")
             return

@@ -19,6 +19,13 @@ class ImageReadError(ValueError):
     """A file or upload is not a usable image; the message says why, for the user."""
 
 
+def _decode(buffer: np.ndarray, flags: int) -> np.ndarray | None:
+    try:
+        return cv2.imdecode(buffer, flags)
+    except cv2.error:
+        return None
+
+
 def decode_image(data: bytes, name: str = "upload") -> np.ndarray:
     """Decode PNG/JPEG/... bytes to an RGB(A) or grey uint8 array.
 
@@ -37,13 +44,16 @@ def decode_image(data: bytes, name: str = "upload") -> np.ndarray:
     if not data:
         raise ImageReadError(f"{name}: the file is empty")
     buffer = np.frombuffer(data, np.uint8)
-    # Read the header first so a huge image is refused before it is decoded.
-    header = cv2.imdecode(buffer, cv2.IMREAD_REDUCED_GRAYSCALE_8)
-    if header is None:
+    try:
+        # Decode at 1/8 scale first so a huge image is refused before it is decoded in full.
+        preview = cv2.imdecode(buffer, cv2.IMREAD_REDUCED_GRAYSCALE_8)
+    except cv2.error:  # too small to reduce: decoding it whole is harmless
+        preview = _decode(buffer, cv2.IMREAD_GRAYSCALE)
+    if preview is None:
         raise ImageReadError(f"{name}: not a readable image (PNG, JPEG, BMP, WebP or TIFF expected)")
-    if header.size * 64 > MAX_PIXELS:
+    if preview.size * 64 > MAX_PIXELS:
         raise ImageReadError(f"{name}: the image has too many pixels (at most {MAX_PIXELS // 1_000_000} megapixels)")
-    image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    image = _decode(buffer, cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageReadError(f"{name}: not a readable image")
     if image.dtype != np.uint8:  # 16-bit PNG or TIFF

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from app_samples import SAMPLES, canvas_rgba, canvas_state, model_file, png_bytes
 from drawing import noisy_photo
@@ -212,6 +213,13 @@ def test_a_bad_upload_gets_a_clear_message(untrained_models: Path, name: str, da
     at = upload(open_app(mode="upload"), name, data)
     assert not at.exception, at.exception
     assert len(at.error) == 1 and message in at.error[0].value and name in at.error[0].value
+    assert not at.metric
+
+
+def test_an_image_too_small_to_read_gets_a_clear_message(untrained_models: Path) -> None:
+    at = upload(open_app(mode="upload"), "tiny.png", png_bytes(np.full((4, 4), 255, np.uint8)))
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "at least 8x8" in at.error[0].value
     assert not at.metric
 
 

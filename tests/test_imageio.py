@@ -21,6 +21,10 @@ def test_png_and_jpeg_decode_to_rgb_or_grey() -> None:
     assert decode_image(encode(np.full((16, 16), 7, np.uint8), ".jpg")).shape == (16, 16)
 
 
+def test_a_tiny_image_still_decodes() -> None:
+    assert decode_image(encode(np.zeros((4, 4), np.uint8))).shape == (4, 4)
+
+
 def test_rgba_keeps_its_alpha() -> None:
     bgra = np.zeros((10, 10, 4), np.uint8)
     bgra[..., 3] = 128
