@@ -20,6 +20,28 @@ def metadata(path: str, stamp: int) -> dict[str, Any]:
     return read_metadata(path)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def confusion_png(path: str, stamp: int, name: str, alphabet: str) -> bytes:
+    """The confusion matrix of one validation set of a model, as a PNG (drawn once per model file)."""
+    from recognizer.evaluate import evaluate_matrix, plot_confusion
+
+    spec = ALPHABETS[alphabet]
+    evaluation = evaluate_matrix(metadata(path, stamp)["validation"][name]["confusion_matrix"], spec.labels)
+    return plot_confusion(evaluation, f"{Path(path).stem} on {name}", tick_labels=spec.names)
+
+
+def show_confusions(alphabet: Alphabet, path: Path, validation: dict[str, Any]) -> None:
+    """A confusion matrix per validation set, on demand."""
+    names = [name for name, result in validation.items() if "confusion_matrix" in result]
+    if not names:
+        return
+    with st.expander("Confusion matrices"):
+        for tab, name in zip(st.tabs(names), names, strict=True):
+            with tab:
+                png = confusion_png(str(path), path.stat().st_mtime_ns, name, alphabet.key)
+                st.image(png, caption=f"rows: true class, columns: prediction ({name})", width="stretch")
+
+
 def show_validation(validation: dict[str, Any]) -> None:
     """Accuracy on each validation set, with its most frequent confusions."""
     if not validation:
@@ -55,6 +77,7 @@ def show_model(alphabet: Alphabet, model: str) -> None:
             facts.append(f"trained {training.get('epochs', '?')} epochs in {training.get('seconds', 0) / 60:.0f} min")
         st.caption(" · ".join(facts))
         show_validation(meta.get("validation", {}))
+        show_confusions(alphabet, path, meta.get("validation", {}))
         with st.expander("Layers"):
             st.dataframe(meta.get("architecture", []), hide_index=True, width="stretch")
         if "command" in meta:

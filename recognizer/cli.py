@@ -83,7 +83,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     print("weakest classes: " + ", ".join(f"{k} {v:.1%}" for k, v in worst))
     print("most frequent confusions: " + ", ".join(f"{t}->{p} x{c}" for t, p, c in result.confusions[:10]))
     png = Path(args.png or f"confusion_{rec.path.stem}_{Path(args.data).stem}.png")
-    plot_confusion(result, f"{rec.path.stem} on {args.data}", png)
+    plot_confusion(result, f"{rec.path.stem} on {args.data}", png, tick_labels=rec.alphabet.names)
     print(f"confusion matrix: {png}")
     return 0
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Evaluation", "evaluate_predictions", "plot_confusion"]
+__all__ = ["Evaluation", "evaluate_matrix", "evaluate_predictions", "plot_confusion"]
 
 
 @dataclass(frozen=True)
@@ -63,54 +64,76 @@ def evaluate_predictions(y_true: np.ndarray, y_pred: np.ndarray, labels: tuple[s
     """
     n = len(labels)
     matrix = np.bincount(np.asarray(y_true) * n + np.asarray(y_pred), minlength=n * n).reshape(n, n)
-    totals = matrix.sum(axis=1)
+    return evaluate_matrix(matrix, labels, top)
+
+
+def evaluate_matrix(matrix: np.ndarray, labels: tuple[str, ...], top: int = 10) -> Evaluation:
+    """Accuracy, per-class accuracy and the most frequent confusions of a (C, C) confusion matrix.
+
+    Rows are the true class, columns the prediction (as stored in a model's metadata).
+    """
+    matrix = np.asarray(matrix, np.int64)
+    n = len(labels)
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_class = np.diag(matrix) / totals
+        per_class = np.diag(matrix) / matrix.sum(axis=1)
     mistakes = matrix.copy()
     np.fill_diagonal(mistakes, 0)
     order = np.argsort(mistakes, axis=None)[::-1][:top]
     confusions = [(labels[i // n], labels[i % n], int(mistakes.flat[i])) for i in order if mistakes.flat[i] > 0]
     accuracy = float(np.trace(matrix) / max(matrix.sum(), 1))
     return Evaluation(
-        accuracy, dict(zip(labels, per_class.astype(float).tolist(), strict=True)), confusions, matrix, labels
+        accuracy, dict(zip(labels, per_class.astype(float).tolist(), strict=True)), confusions, matrix, tuple(labels)
     )
 
 
-def plot_confusion(evaluation: Evaluation, title: str, path: str | Path | None = None):
-    """Draw the confusion matrix as a matplotlib figure (row-normalised colours, counts written in).
+def plot_confusion(
+    evaluation: Evaluation,
+    title: str,
+    path: str | Path | None = None,
+    tick_labels: tuple[str, ...] | None = None,
+) -> bytes:
+    """Draw the confusion matrix (row-normalised colours, counts written in) as a PNG.
 
-    Returns the figure; with ``path`` it is also saved there as a PNG.
+    Parameters
+    ----------
+    evaluation : Evaluation
+        What to draw.
+    title : str
+        Shown above the matrix with the accuracy.
+    path : str or Path, optional
+        Also write the PNG there.
+    tick_labels : tuple of str, optional
+        Names for the axes instead of the labels (runes are drawn by name: the
+        plotting font has no rune glyphs).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
     """
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: no global figures to leak in a long-running app
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    matrix, labels = evaluation.matrix, evaluation.labels
-    n = len(labels)
+    matrix = evaluation.matrix
+    ticks = tick_labels or evaluation.labels
+    n = len(ticks)
     rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     side = max(5.0, 0.32 * n + 2)
-    fig, ax = plt.subplots(figsize=(side, side * 0.9), dpi=100)
+    fig = Figure(figsize=(side, side * 0.9), dpi=100, layout="tight")
+    ax = fig.add_subplot()
     image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(n), labels)
-    ax.set_yticks(range(n), labels)
+    ax.set_xticks(range(n), ticks, rotation=90 if max(map(len, ticks)) > 2 else 0)
+    ax.set_yticks(range(n), ticks)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"{title}: accuracy {evaluation.accuracy:.2%} on {evaluation.samples} samples")
-    if n <= 30:
-        for (i, j), count in np.ndenumerate(matrix):
-            if count:
-                ax.text(
-                    j,
-                    i,
-                    str(count),
-                    ha="center",
-                    va="center",
-                    fontsize=7 if n > 12 else 9,
-                    color="black" if rates[i, j] > 0.5 else "white",
-                )
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            color = "black" if rates[i, j] > 0.5 else "white"
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=7 if n > 12 else 9, color=color)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
-    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = buffer.getvalue()
     if path is not None:
-        fig.savefig(path)
-    return fig
+        Path(path).write_bytes(png)
+    return png

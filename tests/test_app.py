@@ -275,3 +275,10 @@ def test_the_models_page_shows_validation_accuracy() -> None:
             if path.is_file():
                 for name, result in read_metadata(path).get("validation", {}).items():
                     assert (f"Accuracy: {name}", f"{result['accuracy']:.1%}") in shown
+    images = at.get("image")
+    assert len(images) == sum(
+        len(read_metadata(a.model_path(m))["validation"])
+        for a in ALPHABETS.values()
+        for m in a.models
+        if a.model_path(m).is_file()
+    ), "one confusion matrix per validation set"

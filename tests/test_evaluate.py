@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recognizer.evaluate import evaluate_predictions, plot_confusion
+from recognizer.evaluate import evaluate_matrix, evaluate_predictions, plot_confusion
 
 LABELS = ("a", "b", "c")
 
@@ -30,3 +30,9 @@ def test_confusion_matrix_png(tmp_path) -> None:
     path = tmp_path / "cm.png"
     plot_confusion(result, "test", path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_matrix_from_metadata_gives_the_same_evaluation() -> None:
+    result = evaluate_predictions(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 0]), LABELS)
+    again = evaluate_matrix(result.to_dict()["confusion_matrix"], LABELS)
+    assert again.accuracy == result.accuracy and again.confusions == result.confusions
