@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 import recognizer
-from recognizer.alphabets import ALPHABETS, Alphabet
+from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
 from recognizer.imageio import MAX_FILE_BYTES, ImageReadError, decode_image
 from recognizer.runes import template_image
 from recognizer.visualize import LayerView, colorbar, layer_views, png_data_url, thumbnail, upscale
@@ -36,7 +36,6 @@ THUMB = 80
 MODEL_INPUT_ZOOM = 5
 
 ALPHABET_BUTTONS = {"digits": "Digits 0–9", "letters": "Letters A–Z", "runes": "Runes ᚠ ᚢ ᚦ"}
-MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)"}
 WHAT_TO_DRAW = {
     "digits": "a digit from 0 to 9",
     "letters": "a letter from A to Z (capital or small)",

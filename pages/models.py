@@ -7,9 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from recognizer.alphabets import ALPHABETS, Alphabet
-
-MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)"}
+from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

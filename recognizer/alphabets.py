@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ALPHABETS", "MODELS_DIR", "Alphabet", "get_alphabet"]
+__all__ = ["ALPHABETS", "MODELS_DIR", "MODEL_TITLES", "Alphabet", "get_alphabet"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 """Where the shipped ``<alphabet>_<model>.keras`` files and their metadata live."""
+MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)"}
+"""Display names of the model architectures."""
 
 
 @dataclass(frozen=True)
