@@ -62,6 +62,8 @@ _RAW_TEMPLATES: dict[str, list[list[list[tuple[float, float]]]]] = {
     "raido": [  # ᚱ staff, pointed bowl and a leg
         [_STAFF_L, [(0.3, 0.0), (0.75, 0.25), (0.3, 0.5), (0.75, 1.0)]],
         [[(0.3, 1.0), (0.3, 0.0), (0.6, 0.08), (0.75, 0.25), (0.6, 0.42), (0.3, 0.5), (0.75, 1.0)]],  # round bowl
+        # Open bowl: a quick hand turns into the leg before reaching the staff again (also Noto Sans Runic's form).
+        [_STAFF_L, [(0.3, 0.0), (0.6, 0.06), (0.72, 0.22), (0.62, 0.4), (0.45, 0.5), (0.75, 1.0)]],
     ],
     "kaunan": [  # ᚲ
         [[(0.7, 0.2), (0.3, 0.5), (0.7, 0.8)]],  # "<"
