@@ -60,7 +60,7 @@ def _evaluate_data(alphabet: str, data: str, data_dir: Path, limit: int | None):
         keep = np.array([not p.is_blank for p in inputs])
         x = np.array([p.model_input for p in inputs], np.float32)
         return Dataset(x[keep], y[keep]), int((~keep).sum())
-    sources = datasets.build(alphabet, data_dir, limit=limit)
+    sources = datasets.build(alphabet, data_dir, limit=limit, train=False)
     if data not in sources.validation:
         raise ValueError(
             f"unknown data {data!r} for {alphabet}; expected an .npz or one of {', '.join(sources.validation)}"

@@ -24,6 +24,7 @@ from .preprocess import MODEL_SIZE, preprocess
 
 __all__ = [
     "DEFAULT_DATA_DIR",
+    "EMPTY",
     "Dataset",
     "Unipen",
     "load_mnist",
@@ -58,6 +59,10 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> Dataset:
         return Dataset(np.concatenate([self.x, other.x]), np.concatenate([self.y, other.y]))
+
+
+EMPTY = Dataset(np.zeros((0, MODEL_SIZE, MODEL_SIZE), np.float32), np.zeros(0, np.int32))
+"""A dataset with no samples: the start of ``sum(parts, EMPTY)``."""
 
 
 # --- MNIST -------------------------------------------------------------------------------------------------------
@@ -270,7 +275,7 @@ def prepare(
     else:
         results = [_prepare_chunk(job) for job in jobs]
     if not results:
-        return Dataset(np.zeros((0, MODEL_SIZE, MODEL_SIZE), np.float32), np.zeros(0, np.int32))
+        return EMPTY
     x = np.concatenate([r[0] for r in results])
     ok = np.concatenate([r[1] for r in results])
     return Dataset(x[ok], np.asarray(labels, np.int32)[ok])

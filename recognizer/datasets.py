@@ -21,7 +21,7 @@ import numpy as np
 
 from . import runes
 from .alphabets import Alphabet, get_alphabet
-from .data import Dataset, label_indices, load_mnist, load_unipen, prepare, render_strokes, writer_split
+from .data import EMPTY, Dataset, label_indices, load_mnist, load_unipen, prepare, render_strokes, writer_split
 
 __all__ = ["RUNE_FONTS", "Sources", "build", "mnist_source"]
 
@@ -31,6 +31,8 @@ RUNE_FONTS = {
     "train": ("JunicodeTwoBeta-Regular.otf", "JunicodeTwoBeta-Bold.otf"),
     "validation": ("NotoSansRunic-Regular.ttf",),
 }
+UNIPEN_RENDERS = {"digits": 3, "letters": 1}
+"""Training renderings of each UNIPEN sample (brush, size, position and polarity differ each time)."""
 RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
 RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}
 VALIDATION_SEED_OFFSET = 7919
@@ -46,18 +48,16 @@ class Sources:
     description: dict[str, object] = field(default_factory=dict)
 
 
-def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, renders: int, limit: int | None) -> Sources:
+def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources:
     unipen = load_unipen(data_dir / UNIPEN_FILE)
     y, known = label_indices(alphabet, unipen.labels)
     is_val = writer_split(unipen.writers)
     index = {"train": np.flatnonzero(known & ~is_val), "validation": np.flatnonzero(known & is_val)}
     if limit:
         index = {k: v[:limit] for k, v in index.items()}
-    train = [prepare(unipen.subset(index["train"]), y[index["train"]], seed + r) for r in range(renders)]
+    renders = UNIPEN_RENDERS[alphabet.key] if train else 0
+    train_sets = [prepare(unipen.subset(index["train"]), y[index["train"]], seed + r) for r in range(renders)]
     val = prepare(unipen.subset(index["validation"]), y[index["validation"]], seed + VALIDATION_SEED_OFFSET)
-    total = train[0]
-    for extra in train[1:]:
-        total = total + extra
     description = {
         "unipen": {
             "file": UNIPEN_FILE,
@@ -70,7 +70,7 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, renders: int, limit: 
             "split": "by writer (hash of the writer id), 15% of writers for validation",
         }
     }
-    return Sources(total, {"unipen_val": val}, description)
+    return Sources(sum(train_sets, EMPTY), {"unipen_val": val}, description)
 
 
 def _draw_identity(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -86,14 +86,14 @@ def mnist_source(data_dir: Path) -> Path | None:
     return None
 
 
-def _digits(data_dir: Path, seed: int, limit: int | None) -> Sources:
+def _digits(data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources:
     source = mnist_source(data_dir)
     (x_train, y_train), (x_test, y_test) = load_mnist(source)
     if limit:
         x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
-    sources = _unipen(get_alphabet("digits"), data_dir, seed, renders=3, limit=limit)
-    mnist_train = prepare(list(x_train), y_train, seed, draw=_draw_identity)
-    sources.train = mnist_train + sources.train
+    sources = _unipen(get_alphabet("digits"), data_dir, seed, limit, train)
+    if train:
+        sources.train = prepare(list(x_train), y_train, seed, draw=_draw_identity) + sources.train
     sources.validation = {"mnist_test": prepare(list(x_test), y_test, seed, draw=_draw_identity), **sources.validation}
     sources.description = {
         "mnist": {
@@ -118,7 +118,7 @@ def _rune_set(alphabet: Alphabet, items: list[tuple[str, str, str | None]], seed
     return prepare(items, labels, seed, draw=_draw_rune)
 
 
-def _runes(data_dir: Path, seed: int, limit: int | None) -> Sources:
+def _runes(data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources:
     alphabet = get_alphabet("runes")
     fonts_dir = data_dir / "fonts"
 
@@ -128,9 +128,11 @@ def _runes(data_dir: Path, seed: int, limit: int | None) -> Sources:
 
     train_fonts = tuple(str(fonts_dir / f) for f in RUNE_FONTS["train"])
     val_fonts = tuple(str(fonts_dir / f) for f in RUNE_FONTS["validation"])
-    train = _rune_set(alphabet, items("template", RUNE_TEMPLATES_PER_CLASS["train"]), seed) + _rune_set(
-        alphabet, items("font", RUNE_FONT_RENDERS_PER_CLASS["train"], train_fonts), seed + 1
-    )
+    train_set = EMPTY
+    if train:
+        train_set = _rune_set(alphabet, items("template", RUNE_TEMPLATES_PER_CLASS["train"]), seed) + _rune_set(
+            alphabet, items("font", RUNE_FONT_RENDERS_PER_CLASS["train"], train_fonts), seed + 1
+        )
     vseed = seed + VALIDATION_SEED_OFFSET
     validation = {
         "templates_val": _rune_set(alphabet, items("template", RUNE_TEMPLATES_PER_CLASS["validation"]), vseed),
@@ -149,10 +151,10 @@ def _runes(data_dir: Path, seed: int, limit: int | None) -> Sources:
         },
         "rune_fonts": {"train": list(RUNE_FONTS["train"]), "validation (unseen font)": list(RUNE_FONTS["validation"])},
     }
-    return Sources(train, validation, description)
+    return Sources(train_set, validation, description)
 
 
-def build(alphabet: str, data_dir: str | Path, seed: int = 0, limit: int | None = None) -> Sources:
+def build(alphabet: str, data_dir: str | Path, seed: int = 0, limit: int | None = None, train: bool = True) -> Sources:
     """Build the training and validation sets of an alphabet.
 
     Parameters
@@ -165,6 +167,9 @@ def build(alphabet: str, data_dir: str | Path, seed: int = 0, limit: int | None 
         Seed of all rendering randomness.
     limit : int, optional
         Cap on samples per source (per class for runes), for quick runs and tests.
+    train : bool
+        Build the training set too; without it the training set is empty and
+        only the validation sets are rendered (what evaluation needs).
 
     Returns
     -------
@@ -174,7 +179,7 @@ def build(alphabet: str, data_dir: str | Path, seed: int = 0, limit: int | None 
     data_dir = Path(data_dir)
     spec = get_alphabet(alphabet)
     if spec.key == "digits":
-        return _digits(data_dir, seed, limit)
+        return _digits(data_dir, seed, limit, train)
     if spec.key == "letters":
-        return _unipen(spec, data_dir, seed, renders=1, limit=limit)
-    return _runes(data_dir, seed, limit)
+        return _unipen(spec, data_dir, seed, limit, train)
+    return _runes(data_dir, seed, limit, train)

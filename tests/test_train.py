@@ -36,6 +36,16 @@ def test_digits_sources_split_unipen_by_writer(data_dir: Path) -> None:
     assert sources.train.x.dtype == np.float32 and sources.train.x.shape[1:] == (28, 28)
 
 
+def test_validation_sets_are_built_alone_for_evaluation(data_dir: Path) -> None:
+    full = datasets.build("digits", data_dir, seed=0)
+    alone = datasets.build("digits", data_dir, seed=0, train=False)
+    assert len(alone.train) == 0
+    assert alone.validation.keys() == full.validation.keys()
+    for name, data in full.validation.items():
+        np.testing.assert_array_equal(alone.validation[name].x, data.x)
+        np.testing.assert_array_equal(alone.validation[name].y, data.y)
+
+
 def test_letters_sources_use_both_cases(data_dir: Path) -> None:
     sources = datasets.build("letters", data_dir, seed=0)
     letters = recognizer.get_alphabet("letters")
