@@ -356,7 +356,7 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     steps["mask"] = mask.astype(np.uint8) * np.uint8(255)
     if not mask.any():
         if peak < MIN_CONTRAST:
-            return blank("Nothing drawn: the image is a single flat colour.")
+            return blank("Nothing to recognise: the image is one flat colour (empty, or inked all over).")
         return blank("No character found: only faint marks or noise.")
 
     box = _bbox(mask)

@@ -154,7 +154,7 @@ def test_clear_starts_a_fresh_canvas(untrained_models: Path) -> None:
 
 def test_a_cleared_or_dotted_canvas_says_why_nothing_is_recognised(untrained_models: Path) -> None:
     at = draw_on(open_app(), [])  # the toolbar's "clear" sends an empty black canvas
-    assert "Nothing drawn" in at.info[0].value
+    assert "one flat colour" in at.info[0].value
     at = draw_on(at, [[(0.5, 0.5), (0.5, 0.51)]])
     assert "Only a dot" in at.info[0].value
     assert not at.metric

@@ -92,10 +92,10 @@ def test_mnist_image_is_left_nearly_as_is() -> None:
 @pytest.mark.parametrize(
     ("name", "image", "reason"),
     [
-        ("empty", np.zeros((280, 280), np.uint8), "Nothing drawn"),
-        ("uniform grey", np.full((100, 150), 180, np.uint8), "Nothing drawn"),
-        ("fully inked RGBA", np.full((280, 280, 4), 255, np.uint8), "Nothing drawn"),
-        ("transparent", np.zeros((280, 280, 4), np.uint8), "Nothing drawn"),
+        ("empty", np.zeros((280, 280), np.uint8), "one flat colour"),
+        ("uniform grey", np.full((100, 150), 180, np.uint8), "one flat colour"),
+        ("fully inked RGBA", np.full((280, 280, 4), 255, np.uint8), "one flat colour"),
+        ("transparent", np.zeros((280, 280, 4), np.uint8), "one flat colour"),
         ("faint noise", np.random.default_rng(0).normal(128, 10, (280, 280)).clip(0, 255).astype(np.uint8), "noise"),
         ("salt noise", (np.random.default_rng(1).random((280, 280)) < 0.002).astype(np.uint8) * 255, "noise"),
         ("a dot", digit("1", scale=0.0, width=20), "dot"),
