@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from .preprocess import CENTRE, MODEL_SIZE
+from .preprocess import CENTRE, MODEL_SIZE, centre_by_mass, fit_box
 
-__all__ = ["Augmentation", "augment", "sigmoid_contrast"]
+__all__ = ["Augmentation", "augment", "refit", "sigmoid_contrast"]
 
 
 def sigmoid_contrast(x: np.ndarray, s: float = 25.0, b: float = 50.0) -> np.ndarray:
@@ -62,6 +62,10 @@ class Augmentation:
         Probability of a fainter or gamma-changed drawing.
     noise : float
         Maximum standard deviation of added Gaussian noise.
+    refit : float
+        Probability of fitting the distorted character back into the 20x20 box and
+        re-centring it (:func:`refit`), so it is placed as preprocessing places every
+        input the model sees in use; otherwise scale and shift stay as drawn.
     """
 
     rotation: float = 15.0
@@ -76,6 +80,7 @@ class Augmentation:
     sharpen: float = 0.15
     contrast: float = 0.2
     noise: float = 0.03
+    refit: float = 0.0
 
     def describe(self) -> dict[str, object]:
         """Every transform and its setting, for the model metadata."""
@@ -107,6 +112,28 @@ def _elastic_maps(rng: np.random.Generator, aug: Augmentation) -> tuple[np.ndarr
     return grid[None, :] + dx * gain, grid[:, None] + dy * gain
 
 
+def refit(image: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+    """Fit a character back into the 20x20 box and centre it by mass in 28x28, as preprocessing does.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        (28, 28) float32 in [0, 1], e.g. a model input after rotation or shear.
+    threshold : float
+        Pixels above it count as ink when cropping.
+
+    Returns
+    -------
+    np.ndarray
+        (28, 28) float32 in [0, 1]; the input itself when it holds no ink.
+    """
+    rows, cols = np.flatnonzero((image > threshold).any(axis=1)), np.flatnonzero((image > threshold).any(axis=0))
+    if rows.size == 0:
+        return image
+    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return centre_by_mass(fit_box(np.rint(crop * 255).astype(np.uint8)))
+
+
 def augment(x: np.ndarray, rng: np.random.Generator, aug: Augmentation = Augmentation()) -> np.ndarray:
     """Apply random transforms to a batch of model inputs.
 
@@ -131,6 +158,8 @@ def augment(x: np.ndarray, rng: np.random.Generator, aug: Augmentation = Augment
         image = cv2.warpAffine(image, _affine(rng, aug), size, flags=cv2.INTER_LINEAR)
         if rng.random() < aug.elastic:
             image = cv2.remap(image, *_elastic_maps(rng, aug), cv2.INTER_LINEAR)
+        if aug.refit and rng.random() < aug.refit:
+            image = refit(np.clip(image, 0, 1))
         if rng.random() < aug.stroke:
             thicker = rng.random() < 0.5
             changed = cv2.dilate(image, kernel) if thicker else cv2.erode(image, kernel)
