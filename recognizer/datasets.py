@@ -31,7 +31,7 @@ RUNE_FONTS = {
     "train": ("JunicodeTwoBeta-Regular.otf", "JunicodeTwoBeta-Bold.otf"),
     "validation": ("NotoSansRunic-Regular.ttf",),
 }
-UNIPEN_RENDERS = {"digits": 3, "letters": 1}
+UNIPEN_RENDERS = {"digits": 3, "letters": 2}
 """Training renderings of each UNIPEN sample (brush, size, position and polarity differ each time)."""
 RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
 RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}

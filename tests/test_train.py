@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from fixtures import write_mnist_npz, write_unipen_npz
@@ -12,7 +13,7 @@ from fixtures import write_mnist_npz, write_unipen_npz
 import recognizer
 from recognizer import datasets
 from recognizer.cli import main
-from recognizer.train import train
+from recognizer.train import RECIPES, smoothed_crossentropy, train
 
 FONTS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fonts"
 
@@ -81,6 +82,25 @@ def test_one_epoch_writes_a_loadable_model_with_metadata(data_dir: Path, tmp_pat
     assert any("epoch 1/1 done" in message for _, message in progress)
     rec = recognizer.load("digits", model=path)
     assert rec.metadata["name"] == "digits_cnn"
+
+
+def test_letters_train_with_their_recipe_and_ship_a_plain_cnn(data_dir: Path, tmp_path: Path) -> None:
+    meta = train("letters", "cnn", data_dir, epochs=1, out=tmp_path, on_progress=None)
+    recipe = RECIPES["letters"]
+    assert recipe.cnn["batch_norm"] and meta["training"]["batch_norm"].startswith("folded")
+    assert meta["training"]["label_smoothing"] == recipe.label_smoothing
+    assert meta["augmentation"]["refit"] == recipe.augmentation.refit
+    rec = recognizer.load("letters", model=tmp_path / "letters_cnn.keras")
+    assert "conv3b" in rec.layer_names and not any(name.startswith(("bn", "relu")) for name in rec.layer_names)
+
+
+def test_smoothed_crossentropy_is_keras_label_smoothing_on_class_indices() -> None:
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(5), size=6).astype(np.float32)
+    labels = np.array([0, 4, 2, 2, 1, 3])
+    ours = smoothed_crossentropy(0.1)(labels, probabilities)
+    keras_loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1, reduction=None)
+    np.testing.assert_allclose(ours, keras_loss(np.eye(5)[labels], probabilities), rtol=1e-5)
 
 
 def test_training_is_deterministic(data_dir: Path, tmp_path: Path) -> None:
