@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,8 +135,23 @@ class Recognizer:
         return np.concatenate(chunks) if chunks else np.zeros((0, self.alphabet.num_classes), np.float32)
 
 
+def _one_thread() -> None:
+    """Run TensorFlow on one thread, unless it has started already.
+
+    A single 28x28 forward pass is too small to split across cores, and idle
+    TensorFlow threads spinning on the other core slow down the preprocessing
+    of the next drawing: one thread makes ``recognize`` about 1 ms faster on 2
+    cores (``bench/bench_recognize.py``).
+    """
+    with suppress(RuntimeError):  # TensorFlow already runs, e.g. after training in this process: keep its threads
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+
+
 def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
     """Load a recognizer.
+
+    The first load in a process runs TensorFlow on one thread (fastest for one
+    drawing at a time), unless TensorFlow has already started.
 
     Parameters
     ----------
@@ -161,4 +177,5 @@ def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
         raise ValueError(
             f"unknown model {model!r} for {alphabet!r}; expected one of {', '.join(spec.models)} or a .keras path"
         )
+    _one_thread()
     return Recognizer(spec, load_model(path, spec), path)
