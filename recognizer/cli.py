@@ -81,7 +81,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     worst = sorted(result.per_class.items(), key=lambda kv: kv[1])[:5]
     print("weakest classes: " + ", ".join(f"{k} {v:.1%}" for k, v in worst))
-    print("most frequent confusions: " + ", ".join(f"{t}->{p} x{c}" for t, p, c in result.confusions[:10]))
+    confusions = ", ".join(f"{t}->{p} x{c}" for t, p, c in result.confusions[:10])
+    print(f"most frequent confusions: {confusions or 'none'}")
     png = Path(args.png or f"confusion_{rec.path.stem}_{Path(args.data).stem}.png")
     plot_confusion(result, f"{rec.path.stem} on {args.data}", png, tick_labels=rec.alphabet.names)
     print(f"confusion matrix: {png}")
