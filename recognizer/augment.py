@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from .preprocess import CENTRE, MODEL_SIZE, centre_by_mass, fit_box
+from .preprocess import CENTRE, MODEL_SIZE, _bbox, centre_by_mass, fit_box
 
 __all__ = ["Augmentation", "augment", "refit", "sigmoid_contrast"]
 
@@ -127,11 +127,10 @@ def refit(image: np.ndarray, threshold: float = 0.05) -> np.ndarray:
     np.ndarray
         (28, 28) float32 in [0, 1]; the input itself when it holds no ink.
     """
-    rows, cols = np.flatnonzero((image > threshold).any(axis=1)), np.flatnonzero((image > threshold).any(axis=0))
-    if rows.size == 0:
+    ink = image > threshold
+    if not ink.any():
         return image
-    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    return centre_by_mass(fit_box(np.rint(crop * 255).astype(np.uint8)))
+    return centre_by_mass(fit_box(np.rint(image[_bbox(ink)] * 255).astype(np.uint8)))
 
 
 def augment(x: np.ndarray, rng: np.random.Generator, aug: Augmentation = Augmentation()) -> np.ndarray:

@@ -84,10 +84,10 @@ def build_cnn(
     """
     inputs = keras.Input((MODEL_SIZE, MODEL_SIZE, 1), name="input")
     x = inputs
+    activation = None if batch_norm else "relu"  # with batch norm, the ReLU comes after it
     for i, block in enumerate(blocks, start=1):
         for j, filters in enumerate(block):
             tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
-            activation = None if batch_norm else "relu"
             x = layers.Conv2D(
                 filters, 3, padding="same", activation=activation, use_bias=not batch_norm, name=f"conv{tag}"
             )(x)

@@ -209,6 +209,13 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @needs_digits_model
+def test_load_runs_tensorflow_on_one_thread_in_a_fresh_process() -> None:
+    code = "import recognizer, tensorflow as tf; recognizer.load('digits'); "
+    code += "print(tf.config.threading.get_intra_op_parallelism_threads())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "1"
+
+
 def test_cli_predict_prints_json_lines_and_reports_bad_files(tmp_path: Path) -> None:
     seven, blank, broken = tmp_path / "seven.png", tmp_path / "blank.png", tmp_path / "broken.png"
     cv2.imwrite(str(seven), 255 - digit("7"))
