@@ -3,34 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
+from recognizer.card import ModelCard, ModelFileError
+from recognizer.metrics import evaluate_matrix
+from recognizer.visualize import plot_confusion
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def metadata(path: str, stamp: int) -> dict[str, Any]:
-    """A model's metadata JSON; ``stamp`` (the file's mtime) rereads a replaced file."""
-    from recognizer.model import read_metadata
-
-    return read_metadata(path)
+def read_card(path: str, stamp: int) -> ModelCard | None:
+    """A model's card; ``stamp`` (the file's mtime) rereads a replaced file."""
+    return ModelCard.read(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def confusion_png(path: str, stamp: int, name: str, alphabet: str) -> bytes:
     """The confusion matrix of one validation set of a model, as a PNG (drawn once per model file)."""
-    from recognizer.evaluate import evaluate_matrix, plot_confusion
-
     spec = ALPHABETS[alphabet]
-    evaluation = evaluate_matrix(metadata(path, stamp)["validation"][name]["confusion_matrix"], spec.labels)
+    evaluation = evaluate_matrix(read_card(path, stamp).validation[name]["confusion_matrix"], spec.labels)
     return plot_confusion(evaluation, f"{Path(path).stem} on {name}", tick_labels=spec.names)
 
 
-def show_confusions(alphabet: Alphabet, path: Path, validation: dict[str, Any]) -> None:
+def show_confusions(alphabet: Alphabet, path: Path, card: ModelCard) -> None:
     """A confusion matrix per validation set, on demand."""
-    names = [name for name, result in validation.items() if "confusion_matrix" in result]
+    names = [name for name, result in card.validation.items() if "confusion_matrix" in result]
     if not names:
         return
     with st.expander("Confusion matrices"):
@@ -40,23 +38,22 @@ def show_confusions(alphabet: Alphabet, path: Path, validation: dict[str, Any]) 
                 st.image(png, caption=f"rows: true class, columns: prediction ({name})", width="stretch")
 
 
-def show_validation(validation: dict[str, Any]) -> None:
+def show_validation(card: ModelCard) -> None:
     """Accuracy on each validation set, with its most frequent confusions."""
-    if not validation:
+    if not card.accuracies:
         st.caption("No validation results recorded.")
         return
-    cols = st.columns(len(validation))
-    for col, (name, result) in zip(cols, validation.items(), strict=True):
-        col.metric(f"Accuracy: {name}", f"{result['accuracy']:.1%}", help=f"{result['samples']:,} samples")
-    confusions = next(iter(validation.values())).get("top_confusions") or []
-    if confusions:
+    for col, (name, (accuracy, samples)) in zip(st.columns(len(card.accuracies)), card.accuracies.items(), strict=True):
+        col.metric(f"Accuracy: {name}", f"{accuracy:.1%}", help=f"{samples:,} samples")
+    first, result = next(iter(card.validation.items()))
+    if confusions := result.get("top_confusions"):
         pairs = ", ".join(f"{c['true']} → {c['predicted']} ({c['count']})" for c in confusions[:5])
-        st.caption(f"Most frequent confusions on {next(iter(validation))} (true → predicted): {pairs}")
+        st.caption(f"Most frequent confusions on {first} (true → predicted): {pairs}")
 
 
 def show_model(alphabet: Alphabet, model: str) -> None:
     """One model file: what it is, how it was trained, how well it does."""
-    path: Path = alphabet.model_path(model)
+    path = alphabet.model_path(model)
     with st.container(border=True):
         st.markdown(f"**{alphabet.title}: {MODEL_TITLES.get(model, model)}**")
         if not path.is_file():
@@ -65,21 +62,23 @@ def show_model(alphabet: Alphabet, model: str) -> None:
             )
             return
         try:
-            meta = metadata(str(path), path.stat().st_mtime_ns)
-        except ValueError as err:
-            st.error(f"**The metadata cannot be read.** {err}", icon=":material/error:")
+            card = read_card(str(path), path.stat().st_mtime_ns)
+        except ModelFileError as err:
+            st.error(f"**The model card cannot be read.** {err}", icon=":material/error:")
             return
-        params = sum(layer.get("params", 0) for layer in meta.get("architecture", []))
-        facts = [f"`models/{path.name}`", f"{path.stat().st_size / 1e6:.1f} MB", f"{params:,} parameters"]
-        if training := meta.get("training"):
+        if card is None:
+            st.caption(f"`models/{path.name}` · no model card beside it")
+            return
+        facts = [f"`models/{path.name}`", f"{path.stat().st_size / 1e6:.1f} MB", f"{card.params:,} parameters"]
+        if training := card.training:
             facts.append(f"trained {training.get('epochs', '?')} epochs in {training.get('seconds', 0) / 60:.0f} min")
         st.caption(" · ".join(facts))
-        show_validation(meta.get("validation", {}))
-        show_confusions(alphabet, path, meta.get("validation", {}))
+        show_validation(card)
+        show_confusions(alphabet, path, card)
         with st.expander("Layers"):
-            st.dataframe(meta.get("architecture", []), hide_index=True, width="stretch")
-        if "command" in meta:
-            st.code(meta["command"], language="bash", wrap_lines=True)
+            st.dataframe(list(card.architecture), hide_index=True, width="stretch")
+        if card.command:
+            st.code(card.command, language="bash", wrap_lines=True)
 
 
 def main() -> None:

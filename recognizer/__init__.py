@@ -1,13 +1,18 @@
 """Handwriting Lab's recognizer: from a drawing to predictions and activations.
 
->>> import recognizer
->>> rec = recognizer.load("digits")
->>> res = rec.recognize(image)  # uint8 HxW, HxWx3 or HxWx4
->>> res.top_k
-[('7', 0.98), ('1', 0.01), ('2', 0.004)]
+The runtime, used by the app and ``python -m recognizer predict``::
 
+    import recognizer
+    rec = recognizer.load("digits")
+    res = rec.recognize(image)  # uint8 HxW, HxWx3 or HxWx4
+    res.top_k                   # [('7', 0.98), ('1', 0.01), ('2', 0.004)]
+
+    canonical = recognizer.preprocess(image).model_input  # (28, 28) float32 in [0, 1]
+    out = rec.forward(rec.convention.apply(canonical))    # probabilities and activations
+
+Training lives in :mod:`recognizer.training`, which nothing here imports.
 Importing the package is cheap; TensorFlow is imported on first use of
-:func:`load`, :class:`Recognizer` or :class:`ModelFileError`.
+:func:`load`, :class:`Recognizer`, :class:`Result` or :class:`Forward`.
 """
 
 import os
@@ -16,24 +21,33 @@ from importlib import import_module
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
 
 from .alphabets import ALPHABETS, Alphabet, get_alphabet
-from .preprocess import Preprocessed, preprocess
+from .card import ModelCard, ModelFileError
+from .convention import MNIST, Convention
+from .preprocess import Preprocessed, Step, find_ink, normalise, preprocess
 
 __all__ = [
     "ALPHABETS",
+    "MNIST",
     "Alphabet",
+    "Convention",
+    "Forward",
+    "ModelCard",
     "ModelFileError",
     "Preprocessed",
     "Recognizer",
     "Result",
+    "Step",
+    "find_ink",
     "get_alphabet",
     "load",
+    "normalise",
     "preprocess",
 ]
 
-_LAZY = {"load": "inference", "Recognizer": "inference", "Result": "inference", "ModelFileError": "model"}
+_LAZY = {"load", "Recognizer", "Result", "Forward"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        return getattr(import_module(".inference", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""The alphabet registry: class labels, human-readable names and model files.
+"""The alphabet registry: class labels, human-readable names, wording and model files.
 
 Alphabets are data. Training, evaluation, the CLI and the app all read them
-from here, so a label list is never written twice.
+from here, so a label list or a sentence about an alphabet is never written twice.
 """
 
 from __future__ import annotations
@@ -9,17 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ALPHABETS", "MODELS_DIR", "MODEL_TITLES", "Alphabet", "get_alphabet"]
+from . import paths
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-"""Where the shipped ``<alphabet>_<model>.keras`` files and their metadata live."""
+__all__ = ["ALPHABETS", "MODEL_TITLES", "Alphabet", "get_alphabet"]
+
 MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)"}
 """Display names of the model architectures."""
 
 
 @dataclass(frozen=True)
 class Alphabet:
-    """One set of classes a model can recognise.
+    """One set of classes a model can recognise, and how the app talks about it.
 
     Attributes
     ----------
@@ -30,11 +30,19 @@ class Alphabet:
     labels : tuple of str
         Class labels in model output order.
     names : tuple of str
-        Human-readable name of each label, same order.
+        Human-readable name of each label, same order (the label itself where it names itself).
     transliterations : tuple of str
         Latin transliteration of each label (the label itself for Latin scripts).
     models : tuple of str
         Shipped model names, the first is the default.
+    button : str
+        Short title of the alphabet's button, e.g. ``"Digits 0–9"``.
+    prompt : str
+        What to draw, completing "Draw ...", e.g. ``"a digit from 0 to 9"``.
+    case_insensitive : bool
+        Whether a small letter is the same class as its capital.
+    chart : str or None
+        Title of a reference chart of every label's shape, for alphabets people do not know.
     """
 
     key: str
@@ -43,6 +51,10 @@ class Alphabet:
     names: tuple[str, ...]
     transliterations: tuple[str, ...]
     models: tuple[str, ...] = ("cnn",)
+    button: str = ""
+    prompt: str = ""
+    case_insensitive: bool = False
+    chart: str | None = None
 
     def __post_init__(self) -> None:
         if not len(self.labels) == len(self.names) == len(self.transliterations):
@@ -53,13 +65,23 @@ class Alphabet:
         return len(self.labels)
 
     def index(self, label: str) -> int:
-        """Class index of ``label``; letters are case-insensitive."""
-        key = label.upper() if self.key == "letters" else label
-        return self.labels.index(key)
+        """Class index of ``label`` (a small letter finds its capital in a case-insensitive alphabet)."""
+        return self.labels.index(label.upper() if self.case_insensitive else label)
+
+    def describe(self, label: str) -> str:
+        """A label as a reader knows it: ``"7"``, or ``"ᛏ tiwaz (t)"`` where labels have names.
+
+        >>> ALPHABETS["runes"].describe("ᛏ"), ALPHABETS["digits"].describe("7")
+        ('ᛏ tiwaz (t)', '7')
+        """
+        i = self.index(label)
+        if self.names[i] == label:
+            return label
+        return f"{label} {self.names[i]} ({self.transliterations[i]})"
 
     def model_path(self, model: str | None = None) -> Path:
         """Path of a shipped model file (``models/<alphabet>_<model>.keras``)."""
-        return MODELS_DIR / f"{self.key}_{model or self.models[0]}.keras"
+        return paths.model_file(self.key, model or self.models[0])
 
 
 _DIGITS = tuple("0123456789")
@@ -96,14 +118,36 @@ _FUTHARK = (
 ALPHABETS: dict[str, Alphabet] = {
     a.key: a
     for a in (
-        Alphabet("digits", "Digits", _DIGITS, _DIGITS, _DIGITS, models=("cnn", "mlp")),
-        Alphabet("letters", "Latin letters", _LETTERS, _LETTERS, _LETTERS, models=("cnn", "mlp")),
+        Alphabet(
+            "digits",
+            "Digits",
+            _DIGITS,
+            _DIGITS,
+            _DIGITS,
+            models=("cnn", "mlp"),
+            button="Digits 0–9",
+            prompt="a digit from 0 to 9",
+        ),
+        Alphabet(
+            "letters",
+            "Latin letters",
+            _LETTERS,
+            _LETTERS,
+            _LETTERS,
+            models=("cnn", "mlp"),
+            button="Letters A–Z",
+            prompt="a letter from A to Z (capital or small)",
+            case_insensitive=True,
+        ),
         Alphabet(
             "runes",
             "Elder Futhark runes",
             tuple(g for g, _, _ in _FUTHARK),
             tuple(n for _, n, _ in _FUTHARK),
             tuple(t for _, _, t in _FUTHARK),
+            button="Runes ᚠ ᚢ ᚦ",
+            prompt="an Elder Futhark rune (the rune chart above shows all 24)",
+            chart="Rune chart: the 24 runes of the Elder Futhark, their names and sounds",
         ),
     )
 }

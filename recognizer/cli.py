@@ -1,4 +1,8 @@
-"""Command line: ``python -m recognizer {predict,train,evaluate} ...``."""
+"""Command line: ``python -m recognizer {predict,train,evaluate} ...``.
+
+The entry point of both halves: ``predict`` uses the runtime only; ``train``
+and ``evaluate`` import :mod:`recognizer.training` when they run.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,13 @@ import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from .alphabets import ALPHABETS, get_alphabet
-from .data import DEFAULT_DATA_DIR
+from .alphabets import ALPHABETS
 from .imageio import ImageReadError, read_image
+from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
 
 __all__ = ["main"]
+
+IN_REPO = "a relative path starts at the repository, not the working directory"
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -37,44 +41,30 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .training.train import train
 
     command = "python -m recognizer " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
-    train(args.alphabet, args.model, args.data_dir, args.epochs, args.out, args.seed, args.limit, command=command)
+    train(
+        args.alphabet,
+        args.model,
+        in_repo(args.data_dir),
+        args.epochs,
+        in_repo(args.out),
+        args.seed,
+        args.limit,
+        command=command,
+    )
     return 0
 
 
-def _evaluate_data(alphabet: str, data: str, data_dir: Path, limit: int | None):
-    """A named validation set of the alphabet, or an .npz of raw images (x uint8 NxHxW[xC], y labels)."""
-    from . import datasets
-    from .data import Dataset, label_indices
-    from .preprocess import preprocess
-
-    if data.endswith(".npz"):
-        with np.load(data) as f:
-            images, labels = f["x"], f["y"]
-        y, known = label_indices(get_alphabet(alphabet), [str(v) for v in labels])
-        if not known.all():
-            raise ValueError(f"{data}: labels not in {alphabet}: {sorted(set(map(str, labels[~known])))[:10]}")
-        inputs = [preprocess(image) for image in images]
-        keep = np.array([not p.is_blank for p in inputs])
-        x = np.array([p.model_input for p in inputs], np.float32)
-        return Dataset(x[keep], y[keep]), int((~keep).sum())
-    sources = datasets.build(alphabet, data_dir, limit=limit, train=False)
-    if data not in sources.validation:
-        raise ValueError(
-            f"unknown data {data!r} for {alphabet}; expected an .npz or one of {', '.join(sources.validation)}"
-        )
-    return sources.validation[data], 0
-
-
 def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_predictions, plot_confusion
     from .inference import load
+    from .training.evaluate import evaluate, validation_data
+    from .visualize import plot_confusion
 
     rec = load(args.alphabet, args.model)
-    data, blanks = _evaluate_data(args.alphabet, args.data, args.data_dir, args.limit)
-    result = evaluate_predictions(data.y, rec.classify(data.x).argmax(axis=1), rec.alphabet.labels)
+    data, blanks = validation_data(args.alphabet, args.data, in_repo(args.data_dir), args.limit)
+    result = evaluate(rec, data)
     print(
         f"{rec.path.name} on {args.data}: accuracy {result.accuracy:.2%} ({result.samples} samples"
         + (f", {blanks} blank images skipped)" if blanks else ")")
@@ -105,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a model and write it with its metadata")
     train.add_argument("--alphabet", required=True, choices=list(ALPHABETS))
     train.add_argument("--model", default="cnn", choices=["cnn", "mlp"], help="architecture")
-    train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=IN_REPO)
     train.add_argument("--epochs", type=int)
-    train.add_argument("--out", type=Path, default=Path("models"))
+    train.add_argument("--out", type=Path, default=MODELS_DIR, help=IN_REPO)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, help="cap samples per source (quick runs)")
     train.set_defaults(run=_train)
@@ -115,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="accuracy, confusions and a confusion-matrix PNG")
     common(evaluate)
     evaluate.add_argument("--data", required=True, help="a validation set name (e.g. unipen_val) or an .npz (x, y)")
-    evaluate.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    evaluate.add_argument(
+        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="relative paths start at the repository"
+    )
     evaluate.add_argument("--limit", type=int)
     evaluate.add_argument("--png", help="where to write the confusion matrix")
     evaluate.set_defaults(run=_evaluate)

@@ -1,4 +1,4 @@
-"""Recognise one drawing: preprocessing, a forward pass and every layer's activations."""
+"""Recognise one drawing: preprocessing, the model's input convention, and a forward pass with every activation."""
 
 from __future__ import annotations
 
@@ -11,12 +11,32 @@ import numpy as np
 import tensorflow as tf
 
 from .alphabets import Alphabet, get_alphabet
-from .model import load_model, read_metadata
-from .preprocess import MODEL_SIZE, preprocess
+from .card import ModelCard
+from .convention import Convention
+from .layers import LayerInfo, describe_layers
+from .modelfile import load_model
+from .preprocess import Step, preprocess
 
-__all__ = ["Recognizer", "Result", "load"]
+__all__ = ["Forward", "Recognizer", "Result", "load"]
 
 TOP_K = 3
+
+
+@dataclass(frozen=True)
+class Forward:
+    """One forward pass.
+
+    Attributes
+    ----------
+    probabilities : np.ndarray
+        (num_classes,) float32 summing to 1, in label order.
+    activations : dict of str to np.ndarray
+        Every shown layer's output (batch axis removed), by layer name, in
+        layer order (see :attr:`Recognizer.layers`), ending with the output layer's.
+    """
+
+    probabilities: np.ndarray = field(repr=False)
+    activations: dict[str, np.ndarray] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -30,12 +50,11 @@ class Result:
     probabilities : np.ndarray
         (num_classes,) float32 summing to 1, in label order; zeros when blank.
     model_input : np.ndarray
-        (28, 28) float32 in [0, 1].
-    steps : dict of str to np.ndarray
+        (28, 28) float32 in [0, 1], the canonical image (before the model's convention).
+    steps : dict of Step to np.ndarray
         Preprocessing steps in order, ending with the model input.
     activations : dict of str to np.ndarray
-        Every computing layer's output for this input (batch axis removed), in
-        layer order, ending with ``"output"``; ``{}`` when blank.
+        Every shown layer's output for this input (see :class:`Forward`); ``{}`` when blank.
     polarity : str
         The detected ink polarity.
     blank_reason : str or None
@@ -45,7 +64,7 @@ class Result:
     top_k: list[tuple[str, float]]
     probabilities: np.ndarray = field(repr=False)
     model_input: np.ndarray = field(repr=False)
-    steps: dict[str, np.ndarray] = field(repr=False)
+    steps: dict[Step, np.ndarray] = field(repr=False)
     activations: dict[str, np.ndarray] = field(repr=False)
     polarity: str
     blank_reason: str | None = None
@@ -56,7 +75,7 @@ class Result:
 
 
 class Recognizer:
-    """A loaded model for one alphabet. Create it with :func:`load`.
+    """A loaded classifier for one alphabet. Create it with :func:`load`.
 
     Attributes
     ----------
@@ -66,32 +85,53 @@ class Recognizer:
         The classifier.
     path : Path
         The model file.
-    metadata : dict
-        The model's metadata JSON (``{}`` if it has none).
+    card : ModelCard
+        The model's card; ``card.input`` is the convention its input follows.
+    layers : list of LayerInfo
+        The layers whose activations :meth:`forward` returns, in order, the last being the output.
     """
 
-    def __init__(self, alphabet: Alphabet, model: keras.Model, path: Path) -> None:
+    def __init__(self, alphabet: Alphabet, model: keras.Model, path: Path, card: ModelCard) -> None:
         self.alphabet = alphabet
         self.model = model
         self.path = path
-        self.metadata = read_metadata(path)
-        # Dropout is the identity at inference and the input is shown as a step: neither is a layer to look into.
-        self.layer_names = [
-            layer.name
-            for layer in model.layers
-            if not isinstance(layer, (keras.layers.InputLayer, keras.layers.Dropout))
-        ]
-        probe = keras.Model(model.inputs, [model.get_layer(n).output for n in self.layer_names])
-        spec = tf.TensorSpec((None, MODEL_SIZE, MODEL_SIZE, 1), tf.float32)
+        self.card = card
+        self.layers: list[LayerInfo] = describe_layers(model)
+        probe = keras.Model(model.inputs, [model.get_layer(info.name).output for info in self.layers])
+        spec = tf.TensorSpec((None, *self.convention.shape), tf.float32)
         self._forward = tf.function(lambda x: probe(x, training=False), input_signature=[spec])
         self._classify = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-        self._forward(tf.zeros((1, MODEL_SIZE, MODEL_SIZE, 1)))  # trace now, not on the first drawing
+        self._forward(tf.zeros((1, *self.convention.shape)))  # trace now, not on the first drawing
+
+    @property
+    def convention(self) -> Convention:
+        """The input convention of the model (from its card)."""
+        return self.card.input
 
     def __repr__(self) -> str:
         return f"Recognizer({self.alphabet.key!r}, {self.path.name!r})"
 
+    def forward(self, model_input: np.ndarray) -> Forward:
+        """Run the model on one input tensor and record every layer's activations.
+
+        Parameters
+        ----------
+        model_input : np.ndarray
+            float32 of the convention's shape, with or without a batch axis of 1:
+            ``self.convention.apply(canonical)``.
+
+        Returns
+        -------
+        Forward
+            The class probabilities and every shown layer's activations.
+        """
+        x = np.asarray(model_input, np.float32).reshape(1, *self.convention.shape)
+        outputs = self._forward(tf.constant(x))
+        activations = {info.name: out.numpy()[0] for info, out in zip(self.layers, outputs, strict=True)}
+        return Forward(activations[self.layers[-1].name], activations)
+
     def recognize(self, image: np.ndarray) -> Result:
-        """Preprocess a drawing, classify it and record every layer's activations.
+        """Preprocess a drawing, bring it into the model's convention and run :meth:`forward`.
 
         Parameters
         ----------
@@ -103,35 +143,37 @@ class Recognizer:
         ValueError
             If the dtype or shape is not one of the above.
         """
-        pre = preprocess(image)
+        pre = preprocess(image, self.convention.skip)
         if pre.is_blank:
             empty = np.zeros(self.alphabet.num_classes, np.float32)
             return Result([], empty, pre.model_input, pre.steps, {}, pre.polarity, pre.blank_reason)
-        outputs = self._forward(tf.constant(pre.model_input[None, :, :, None]))
-        activations = {name: out.numpy()[0] for name, out in zip(self.layer_names, outputs, strict=True)}
-        probabilities = activations[self.layer_names[-1]]
-        return Result(self.top_k(probabilities), probabilities, pre.model_input, pre.steps, activations, pre.polarity)
+        out = self.forward(self.convention.apply(pre.model_input))
+        return Result(
+            self.top_k(out.probabilities), out.probabilities, pre.model_input, pre.steps, out.activations, pre.polarity
+        )
 
     def top_k(self, probabilities: np.ndarray, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` most likely (label, probability) pairs, descending, from a (num_classes,) vector."""
         order = np.argsort(probabilities)[::-1][:k]
         return [(self.alphabet.labels[i], float(probabilities[i])) for i in order]
 
-    def classify(self, model_inputs: np.ndarray, batch_size: int = 512) -> np.ndarray:
-        """Class probabilities for many preprocessed inputs.
+    def classify(self, canonical: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """Class probabilities for many preprocessed images.
 
         Parameters
         ----------
-        model_inputs : np.ndarray
-            (N, 28, 28) float32 in [0, 1].
+        canonical : np.ndarray
+            (N, 28, 28) float32 in [0, 1], canonical images (the convention is applied here).
 
         Returns
         -------
         np.ndarray
             (N, num_classes) float32 probabilities.
         """
-        x = np.asarray(model_inputs, np.float32).reshape(-1, MODEL_SIZE, MODEL_SIZE, 1)
-        chunks = [self._classify(tf.constant(x[i : i + batch_size])).numpy() for i in range(0, len(x), batch_size)]
+        chunks = [
+            self._classify(tf.constant(self.convention.apply(canonical[i : i + batch_size]))).numpy()
+            for i in range(0, len(canonical), batch_size)
+        ]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.alphabet.num_classes), np.float32)
 
 
@@ -178,4 +220,5 @@ def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
             f"unknown model {model!r} for {alphabet!r}; expected one of {', '.join(spec.models)} or a .keras path"
         )
     _one_thread()
-    return Recognizer(spec, load_model(path, spec), path)
+    network, card = load_model(path, spec)
+    return Recognizer(spec, network, path, card)

@@ -1,46 +1,90 @@
-"""From any drawing, photo or scan of one character to the 28x28 model input.
+"""From any drawing, photo or scan of one character to the canonical 28x28 image.
 
 The models are trained on images in the MNIST convention: white ink on black,
 the character scaled into a 20x20 box with soft anti-aliased edges and centred
 by centre of mass in a 28x28 image. A drawing only gets recognised if it is
-brought into exactly that form, so every image goes through these steps:
+brought into exactly that form. Preprocessing has two public stages, each a
+pure function that records its steps by name (:class:`Step`):
+
+:func:`find_ink`: where is the character?
 
 1. grayscale      alpha composited onto a contrasting background, RGB to luminance
 2. background     a smooth surface fitted to the paper or canvas, so uneven
-                  lighting disappears; the polarity (light ink on dark or dark
-                  ink on light) is read from which side the ink lies on
-3. ink            the ink, bright on black, whatever the original polarity
+                  lighting disappears
+3. ink            the ink, bright on black, whatever the original polarity (read
+                  from which side of the background the ink lies on)
 4. mask           ink thresholded against the noise level, specks removed
-5. cropped        cut to the ink's bounding box
+5. cropped        cut to the ink's bounding box, with its soft edges
+
+:func:`normalise`: make it look like the training images
+
 6. strokes        rescaled to a fixed working size and stroke width, so thin
                   pens and thick brushes look alike
 7. box            fitted into 20x20 keeping the aspect ratio (area averaging
                   gives the soft edges of the training data)
 8. model input    pasted into 28x28 with the centre of mass at the centre
 
-All functions are pure: numpy arrays in, numpy arrays out.
+:func:`preprocess` runs both. Any step from ``background`` on can be switched
+off (``skip``, see :data:`SKIPPABLE` for what happens instead), which is how the
+app shows what each step is for. The result is the canonical image; a model's
+own input convention is applied to it by :meth:`recognizer.convention.Convention.apply`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import cv2
 import numpy as np
 
 __all__ = [
     "BOX_SIZE",
+    "CENTRE",
     "MODEL_SIZE",
+    "SKIPPABLE",
+    "Ink",
     "Preprocessed",
+    "Step",
+    "bounding_box",
     "centre_by_mass",
     "check_image",
+    "find_ink",
     "fit_background",
     "fit_box",
     "ink_mask",
+    "normalise",
     "normalise_strokes",
     "preprocess",
+    "stroke_width",
     "to_grayscale",
 ]
+
+
+class Step(StrEnum):
+    """The name of every preprocessing step, in order; each is also the step's key in ``steps``."""
+
+    INPUT = "input"
+    GRAYSCALE = "grayscale"
+    BACKGROUND = "background"
+    INK = "ink"
+    MASK = "mask"
+    CROPPED = "cropped"
+    STROKES = "strokes"
+    BOX = "box"
+    MODEL_INPUT = "model input"
+
+
+SKIPPABLE: dict[Step, str] = {
+    Step.BACKGROUND: "a flat background at the median grey level: uneven lighting stays",
+    Step.INK: "the grey image as it is: no background removal, no polarity fix (whatever is light is ink)",
+    Step.MASK: "every mark above the noise level is kept, specks too",
+    Step.CROPPED: "the whole image, not cut to the ink",
+    Step.STROKES: "strokes keep the width they were drawn with",
+    Step.BOX: "scaled to fill the 28x28 frame instead of the 20x20 box",
+    Step.MODEL_INPUT: "centred by its bounding box instead of its centre of mass",
+}
+"""The steps a caller may switch off, and what happens instead."""
 
 MODEL_SIZE = 28
 """Side of the square model input."""
@@ -69,8 +113,8 @@ class Preprocessed:
     ----------
     model_input : np.ndarray
         (28, 28) float32 in [0, 1], white ink on black; all zeros when blank.
-    steps : dict of str to np.ndarray
-        Every intermediate image by name, in order, ending with ``"model input"``
+    steps : dict of Step to np.ndarray
+        Every step that ran, by name, in order, ending with ``Step.MODEL_INPUT``
         (or with the step at which a blank input was detected).
     polarity : str
         ``"light ink on dark"`` or ``"dark ink on light"``.
@@ -79,7 +123,7 @@ class Preprocessed:
     """
 
     model_input: np.ndarray
-    steps: dict[str, np.ndarray] = field(repr=False)
+    steps: dict[Step, np.ndarray] = field(repr=False)
     polarity: str
     blank_reason: str | None = None
 
@@ -224,7 +268,8 @@ def stroke_width(mask: np.ndarray) -> float:
     return max(1.0, 2.0 * float(np.median(dist[ridge])) - 1.0) if ridge.any() else 0.0
 
 
-def _bbox(mask: np.ndarray) -> tuple[slice, slice]:
+def bounding_box(mask: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns of the smallest box around the True pixels of a non-empty bool HxW mask."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
@@ -264,7 +309,7 @@ def normalise_strokes(ink: np.ndarray) -> np.ndarray:
         # Never erode a character away: keep the original where thinning would erase most of it.
         if grow > 0 or changed.sum() > 0.25 * binary.sum():
             binary = changed
-    return binary[_bbox(binary)] * np.uint8(255)
+    return binary[bounding_box(binary)] * np.uint8(255)
 
 
 def fit_box(strokes: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
@@ -285,13 +330,17 @@ def fit_box(strokes: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
     return np.clip(scaled, 0.0, 1.0, out=scaled)  # area averaging may round a hair past 1
 
 
-def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE) -> np.ndarray:
+def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE, by_mass: bool = True) -> np.ndarray:
     """Paste a character into a ``size`` x ``size`` image with its centre of mass at the centre.
 
     Parameters
     ----------
     box : np.ndarray
         float32 HxW with H, W <= size, values in [0, 1].
+    size : int
+        Side of the output.
+    by_mass : bool
+        With False, centre the box itself instead (its middle at the middle).
 
     Returns
     -------
@@ -303,8 +352,11 @@ def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE) -> np.ndarray:
     total = float(box.sum())
     if total <= 0:
         return np.zeros((size, size), np.float32)
-    row = float(box.sum(axis=1) @ np.arange(h)) / total
-    col = float(box.sum(axis=0) @ np.arange(w)) / total
+    if by_mass:
+        row = float(box.sum(axis=1) @ np.arange(h)) / total
+        col = float(box.sum(axis=0) @ np.arange(w)) / total
+    else:
+        row, col = (h - 1) / 2, (w - 1) / 2
     centre = CENTRE * size / MODEL_SIZE
     top = int(np.clip(round(centre - row), 0, size - h))
     left = int(np.clip(round(centre - col), 0, size - w))
@@ -313,14 +365,155 @@ def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE) -> np.ndarray:
     return out
 
 
-def preprocess(image: np.ndarray) -> Preprocessed:
-    """Turn a drawing, photo or scan of one character into the model input.
+@dataclass(frozen=True)
+class Ink:
+    """Result of :func:`find_ink`: the character's ink, cropped, or why there is none.
+
+    Attributes
+    ----------
+    cropped : np.ndarray or None
+        float32 HxW in [0, 1], the ink's soft, anti-aliased strokes (1 at full
+        strength) cut to their bounding box; None when blank.
+    steps : dict of Step to np.ndarray
+        The steps that ran, from ``Step.INPUT`` to ``Step.CROPPED`` (or to the
+        step at which the image turned out blank).
+    polarity : str
+        ``"light ink on dark"`` or ``"dark ink on light"``.
+    blank_reason : str or None
+        Why there is nothing to classify, else None.
+    """
+
+    cropped: np.ndarray | None = field(repr=False)
+    steps: dict[Step, np.ndarray] = field(repr=False)
+    polarity: str
+    blank_reason: str | None = None
+
+
+def _check_skip(skip: frozenset[Step] | set[Step]) -> None:
+    unknown = set(skip) - set(SKIPPABLE)
+    if unknown:
+        raise ValueError(f"cannot skip {', '.join(sorted(map(str, unknown)))}; skippable steps: {', '.join(SKIPPABLE)}")
+
+
+def find_ink(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset()) -> Ink:
+    """Find the character's ink in a drawing, photo or scan and cut it out.
 
     Parameters
     ----------
     image : np.ndarray
         uint8, HxW, HxWx3 (RGB) or HxWx4 (RGBA), at least 8x8, values 0..255.
         Either polarity; any background that is smooth (uniform, or unevenly lit).
+    skip : set of Step
+        Steps to switch off (``BACKGROUND``, ``INK``, ``MASK``, ``CROPPED``; see :data:`SKIPPABLE`).
+
+    Returns
+    -------
+    Ink
+        The cropped soft ink, float32 HxW in [0, 1], with every step by name,
+        the polarity, and why the image is blank if it is.
+
+    Raises
+    ------
+    ValueError
+        If the dtype or shape is not one of the above, or a step cannot be skipped.
+    """
+    check_image(image)
+    _check_skip(skip)
+    steps: dict[Step, np.ndarray] = {Step.INPUT: image}
+    gray = limit_size(to_grayscale(image))
+    steps[Step.GRAYSCALE] = gray
+
+    if Step.BACKGROUND in skip:
+        background = np.full(gray.shape, np.median(gray), np.float32)
+    else:
+        background = fit_background(gray)
+        steps[Step.BACKGROUND] = np.clip(background, 0, 255).astype(np.uint8)
+    diff = gray.astype(np.float32) - background
+    noise = 1.4826 * float(np.median(np.abs(diff[::2, ::2])))
+    if Step.INK in skip:
+        polarity = "light ink on dark"
+        ink = gray.astype(np.float32)
+        peak = max(_tails(ink)[1], 1.0)
+    else:
+        darkest, lightest = _tails(diff)
+        light = lightest >= -darkest
+        polarity = "light ink on dark" if light else "dark ink on light"
+        ink = np.maximum(diff if light else -diff, 0)
+        peak = max(lightest, -darkest)
+        steps[Step.INK] = np.clip(ink * (255.0 / max(peak, 1.0)), 0, 255).astype(np.uint8)
+
+    def blank(reason: str) -> Ink:
+        return Ink(None, steps, polarity, reason)
+
+    if Step.MASK in skip:
+        mask = ink > 3.0 * noise if peak >= MIN_CONTRAST else np.zeros(ink.shape, bool)
+    else:
+        mask = ink_mask(ink, peak, noise)
+        steps[Step.MASK] = mask.astype(np.uint8) * np.uint8(255)
+    if not mask.any():
+        if peak < MIN_CONTRAST:
+            return blank("Nothing to recognise: the image is one flat colour (empty, or inked all over).")
+        return blank("No character found: only faint marks or noise.")
+
+    box = bounding_box(mask)
+    if max(mask[box].shape) < 3 or max(mask[box].shape) < 1.8 * stroke_width(mask[box]):
+        return blank("Only a dot: draw a whole character.")
+    if Step.CROPPED in skip:
+        box = (slice(None), slice(None))
+    # The ink with its soft edges, but only around the strokes kept in the mask.
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))[box].astype(bool)
+    cropped = np.where(near, np.minimum(ink[box] / peak, 1.0), 0.0).astype(np.float32)
+    if Step.CROPPED not in skip:
+        steps[Step.CROPPED] = np.rint(cropped * 255).astype(np.uint8)
+    return Ink(cropped, steps, polarity)
+
+
+def normalise(cropped: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset()) -> dict[Step, np.ndarray]:
+    """Bring a cropped character into the MNIST form: stroke width, 20x20 box, centre of mass.
+
+    Parameters
+    ----------
+    cropped : np.ndarray
+        float32 HxW in [0, 1], the character's soft strokes (from :func:`find_ink`).
+    skip : set of Step
+        Steps to switch off (``STROKES``, ``BOX``, ``MODEL_INPUT``; see :data:`SKIPPABLE`).
+
+    Returns
+    -------
+    dict of Step to np.ndarray
+        The steps that ran, in order, always ending with ``Step.MODEL_INPUT``:
+        the canonical (28, 28) float32 image in [0, 1], white ink on black.
+
+    Raises
+    ------
+    ValueError
+        If a step cannot be skipped.
+    """
+    _check_skip(skip)
+    steps: dict[Step, np.ndarray] = {}
+    if Step.STROKES in skip:
+        strokes = np.rint(cropped * 255).astype(np.uint8)
+    else:
+        strokes = steps[Step.STROKES] = normalise_strokes(cropped)
+    box = fit_box(strokes, MODEL_SIZE if Step.BOX in skip else BOX_SIZE)
+    if Step.BOX not in skip:
+        steps[Step.BOX] = box
+    steps[Step.MODEL_INPUT] = centre_by_mass(box, by_mass=Step.MODEL_INPUT not in skip)
+    return steps
+
+
+def preprocess(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset()) -> Preprocessed:
+    """Turn a drawing, photo or scan of one character into the canonical model input.
+
+    :func:`find_ink`, then :func:`normalise`.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        uint8, HxW, HxWx3 (RGB) or HxWx4 (RGBA), at least 8x8, values 0..255.
+        Either polarity; any background that is smooth (uniform, or unevenly lit).
+    skip : set of Step
+        Steps to switch off (see :data:`SKIPPABLE`); none by default.
 
     Returns
     -------
@@ -331,47 +524,10 @@ def preprocess(image: np.ndarray) -> Preprocessed:
     Raises
     ------
     ValueError
-        If the dtype or shape is not one of the above.
+        If the dtype or shape is not one of the above, or a step cannot be skipped.
     """
-    check_image(image)
-    steps: dict[str, np.ndarray] = {"input": image}
-    gray = limit_size(to_grayscale(image))
-    steps["grayscale"] = gray
-
-    background = fit_background(gray)
-    steps["background"] = np.clip(background, 0, 255).astype(np.uint8)
-    diff = gray.astype(np.float32) - background
-    darkest, lightest = _tails(diff)
-    light = lightest >= -darkest
-    polarity = "light ink on dark" if light else "dark ink on light"
-    ink = np.maximum(diff if light else -diff, 0)
-    peak = max(lightest, -darkest)
-    noise = 1.4826 * float(np.median(np.abs(diff[::2, ::2])))
-    steps["ink"] = np.clip(ink * (255.0 / max(peak, 1.0)), 0, 255).astype(np.uint8)
-
-    def blank(reason: str) -> Preprocessed:
-        return Preprocessed(np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32), steps, polarity, reason)
-
-    mask = ink_mask(ink, peak, noise)
-    steps["mask"] = mask.astype(np.uint8) * np.uint8(255)
-    if not mask.any():
-        if peak < MIN_CONTRAST:
-            return blank("Nothing to recognise: the image is one flat colour (empty, or inked all over).")
-        return blank("No character found: only faint marks or noise.")
-
-    box = _bbox(mask)
-    crop = mask[box]
-    if max(crop.shape) < 3 or max(crop.shape) < 1.8 * stroke_width(crop):
-        return blank("Only a dot: draw a whole character.")
-    # The ink with its soft edges, but only around the strokes kept in the mask.
-    near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))[box].astype(bool)
-    soft = np.where(near, np.minimum(ink[box] / peak, 1.0), 0.0).astype(np.float32)
-    steps["cropped"] = np.rint(soft * 255).astype(np.uint8)
-
-    strokes = normalise_strokes(soft)
-    steps["strokes"] = strokes
-    box = fit_box(strokes)
-    steps["box"] = box
-    model_input = centre_by_mass(box)
-    steps["model input"] = model_input
-    return Preprocessed(model_input, steps, polarity)
+    ink = find_ink(image, skip)
+    if ink.cropped is None:
+        return Preprocessed(np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32), ink.steps, ink.polarity, ink.blank_reason)
+    steps = ink.steps | normalise(ink.cropped, skip)
+    return Preprocessed(steps[Step.MODEL_INPUT], steps, ink.polarity)

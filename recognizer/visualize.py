@@ -1,17 +1,22 @@
 """Pictures of what the network sees: preprocessing steps and activation heatmaps as RGB images.
 
-Everything returns uint8 RGB arrays ready for ``st.image``, built with numpy
-only (no matplotlib figure per drawing), so a stroke redraws in milliseconds.
+Everything a drawing needs returns uint8 RGB arrays built with numpy only (no
+matplotlib figure per drawing), so a stroke redraws in milliseconds. The one
+matplotlib figure, :func:`plot_confusion`, is drawn once per model.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .metrics import Evaluation
 
 __all__ = [
     "VIRIDIS",
@@ -21,6 +26,7 @@ __all__ = [
     "fit_cell",
     "layer_view",
     "layer_views",
+    "plot_confusion",
     "png_data_url",
     "thumbnail",
     "to_display",
@@ -259,3 +265,56 @@ def layer_views(
         layer_view(name, act, max_maps, 56 if width is None else fit_cell(act, width, max_maps))
         for name, act in activations.items()
     ]
+
+
+def plot_confusion(
+    evaluation: Evaluation,
+    title: str,
+    path: str | Path | None = None,
+    tick_labels: tuple[str, ...] | None = None,
+) -> bytes:
+    """Draw the confusion matrix (row-normalised colours, counts written in) as a PNG.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        What to draw.
+    title : str
+        Shown above the matrix with the accuracy.
+    path : str or Path, optional
+        Also write the PNG there.
+    tick_labels : tuple of str, optional
+        Names for the axes instead of the labels (runes are drawn by name: the
+        plotting font has no rune glyphs).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
+    from matplotlib.figure import Figure  # no pyplot: no global figures to leak in a long-running app
+
+    matrix = evaluation.matrix
+    ticks = tick_labels or evaluation.labels
+    n = len(ticks)
+    rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    side = max(5.0, 0.32 * n + 2)
+    fig = Figure(figsize=(side, side * 0.9), dpi=100, layout="tight")
+    ax = fig.add_subplot()
+    image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(n), ticks, rotation=90 if max(map(len, ticks)) > 2 else 0)
+    ax.set_yticks(range(n), ticks)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title}: accuracy {evaluation.accuracy:.2%} on {evaluation.samples} samples")
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            color = "black" if rates[i, j] > 0.5 else "white"
+            ax.text(j, i, str(count), ha="center", va="center", fontsize=7 if n > 12 else 9, color=color)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = buffer.getvalue()
+    if path is not None:
+        Path(path).write_bytes(png)
+    return png

@@ -10,6 +10,7 @@ import base64
 
 import cv2
 import numpy as np
+import pytest
 from drawing import DIGITS, draw
 
 from recognizer.alphabets import ALPHABETS
@@ -32,6 +33,12 @@ SAMPLES: dict[str, tuple[str, Strokes]] = {
 def model_file(alphabet: str):
     """The shipped default model file of an alphabet."""
     return ALPHABETS[alphabet].model_path()
+
+
+def needs_model(alphabet: str) -> pytest.MarkDecorator:
+    """Skip a test, saying why, while the alphabet's shipped model is not trained yet."""
+    path = model_file(alphabet)
+    return pytest.mark.skipif(not path.is_file(), reason=f"{path} not trained yet")
 
 
 def canvas_rgba(strokes: Strokes) -> np.ndarray:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from recognizer.alphabets import ALPHABETS, MODELS_DIR, get_alphabet
+from recognizer.alphabets import ALPHABETS, Alphabet, get_alphabet
+from recognizer.paths import MODELS_DIR
 
 
 def test_registry_holds_the_three_alphabets() -> None:
@@ -21,10 +22,20 @@ def test_runes_are_the_elder_futhark_in_order() -> None:
     assert all(0x16A0 <= ord(label) <= 0x16F0 for label in runes.labels)
 
 
-def test_labels_names_and_transliterations_align() -> None:
+def test_labels_are_unique_and_every_alphabet_says_what_to_draw() -> None:
     for alphabet in ALPHABETS.values():
         assert len(set(alphabet.labels)) == alphabet.num_classes
-        assert len(alphabet.names) == len(alphabet.transliterations) == alphabet.num_classes
+        assert alphabet.button and alphabet.prompt
+
+
+def test_labels_names_and_transliterations_must_align() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        Alphabet("broken", "Broken", ("a", "b"), ("a",), ("a", "b"))
+
+
+def test_a_label_is_described_with_its_name_where_it_has_one() -> None:
+    assert get_alphabet("runes").describe("ᚦ") == "ᚦ thurisaz (th)"
+    assert get_alphabet("letters").describe("Q") == "Q"
 
 
 def test_letters_are_case_insensitive() -> None:

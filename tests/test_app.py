@@ -7,22 +7,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_samples import SAMPLES, canvas_rgba, canvas_state, model_file, png_bytes
+from app_samples import SAMPLES, canvas_rgba, canvas_state, model_file, needs_model, png_bytes
 from drawing import noisy_photo
 from streamlit.testing.v1 import AppTest
 
-import recognizer.alphabets
+import recognizer.paths
 from recognizer.alphabets import ALPHABETS
+from recognizer.card import ModelCard
 from recognizer.imageio import MAX_FILE_BYTES
-from recognizer.model import build_cnn, build_mlp, read_metadata, save_model
+from recognizer.modelfile import save_model
+from recognizer.training.architectures import build_cnn, build_mlp
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60  # the first run imports TensorFlow and loads a model
-
-
-def needs_model(alphabet: str):
-    path = model_file(alphabet)
-    return pytest.mark.skipif(not path.is_file(), reason=f"{path} not trained yet")
 
 
 def open_app(alphabet: str = "digits", mode: str = "draw") -> AppTest:
@@ -65,9 +62,9 @@ def layers_html(at: AppTest) -> str:
 
 
 def inspected_layers(path: Path) -> list[str]:
-    """The model's layers the page shows, from the architecture in its metadata."""
+    """The model's layers the page shows, from the architecture in its card."""
     skip = {"InputLayer", "Dropout"}
-    return [layer["name"] for layer in read_metadata(path)["architecture"] if layer["type"] not in skip]
+    return [layer["name"] for layer in ModelCard.read(path).architecture if layer["type"] not in skip]
 
 
 def assert_heatmaps_for_every_layer(at: AppTest, path: Path) -> None:
@@ -84,16 +81,16 @@ def assert_heatmaps_for_every_layer(at: AppTest, path: Path) -> None:
 def untrained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models folder holding untrained digit models (a CNN and an MLP): their predictions are unsure."""
     folder = tmp_path_factory.mktemp("untrained_models")
-    labels = list(ALPHABETS["digits"].labels)
-    save_model(build_cnn(10), folder / "digits_cnn.keras", {"labels": labels})
-    save_model(build_mlp(10), folder / "digits_mlp.keras", {"labels": labels})
+    card = ModelCard("untrained", "digits", ALPHABETS["digits"].labels)
+    save_model(build_cnn(10), folder / "digits_cnn.keras", card)
+    save_model(build_mlp(10), folder / "digits_mlp.keras", card)
     return folder
 
 
 @pytest.fixture
 def untrained_models(untrained_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point the app at :func:`untrained_dir` instead of the shipped models."""
-    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", untrained_dir)
+    monkeypatch.setattr(recognizer.paths, "MODELS_DIR", untrained_dir)
     return untrained_dir
 
 
@@ -128,7 +125,7 @@ def test_a_rune_is_shown_with_its_name_and_transliteration() -> None:
 
 
 def test_runes_come_with_a_reference_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", tmp_path)  # the chart does not need the model
+    monkeypatch.setattr(recognizer.paths, "MODELS_DIR", tmp_path)  # the chart does not need the model
     at = open_app("runes")
     [chart] = at.expander
     assert "24 runes" in chart.label
@@ -233,7 +230,7 @@ def test_the_uploader_accepts_png_and_jpeg_up_to_10_mb(untrained_models: Path) -
 
 
 def test_a_missing_model_file_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(recognizer.paths, "MODELS_DIR", tmp_path)
     at = open_app()
     assert len(at.error) == 1
     assert str(tmp_path / "digits_cnn.keras") in at.error[0].value and "not found" in at.error[0].value
@@ -241,7 +238,7 @@ def test_a_missing_model_file_is_named_not_a_traceback(tmp_path: Path, monkeypat
 
 def test_a_broken_model_file_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "letters_cnn.keras").write_bytes(b"definitely not a zip archive")
-    monkeypatch.setattr(recognizer.alphabets, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(recognizer.paths, "MODELS_DIR", tmp_path)
     at = open_app("letters")
     assert len(at.error) == 1
     assert "letters_cnn.keras" in at.error[0].value and "not a Keras model file" in at.error[0].value
@@ -273,11 +270,11 @@ def test_the_models_page_shows_validation_accuracy() -> None:
         for model in alphabet.models:
             path = alphabet.model_path(model)
             if path.is_file():
-                for name, result in read_metadata(path).get("validation", {}).items():
-                    assert (f"Accuracy: {name}", f"{result['accuracy']:.1%}") in shown
+                for name, (accuracy, _) in ModelCard.read(path).accuracies.items():
+                    assert (f"Accuracy: {name}", f"{accuracy:.1%}") in shown
     images = at.get("image")
     assert len(images) == sum(
-        len(read_metadata(a.model_path(m))["validation"])
+        len(ModelCard.read(a.model_path(m)).validation)
         for a in ALPHABETS.values()
         for m in a.models
         if a.model_path(m).is_file()

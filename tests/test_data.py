@@ -7,15 +7,15 @@ import pytest
 from fixtures import mnist_like, write_idx, write_mnist_npz, write_unipen_npz
 
 from recognizer.alphabets import get_alphabet
-from recognizer.data import (
+from recognizer.training.data import (
     Dataset,
     label_indices,
     load_mnist,
     load_unipen,
     prepare,
-    render_strokes,
     writer_split,
 )
+from recognizer.training.render import render_strokes
 
 
 def test_load_mnist_from_npz(tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""Training end to end on small fixtures: one epoch writes a loadable model with complete metadata."""
+"""Training end to end on small fixtures: one epoch writes a loadable model with its card (most are ``slow``)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import pytest
 from fixtures import write_mnist_npz, write_unipen_npz
 
 import recognizer
-from recognizer import datasets
+from recognizer.card import ModelCard
 from recognizer.cli import main
-from recognizer.train import RECIPES, smoothed_crossentropy, train
+from recognizer.paths import DEFAULT_DATA_DIR
+from recognizer.training import datasets
+from recognizer.training.train import RECIPES, smoothed_crossentropy, train
 
-FONTS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fonts"
+FONTS = DEFAULT_DATA_DIR / "fonts"
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +64,13 @@ def test_rune_sources_hold_out_a_font(tmp_path: Path) -> None:
     assert set(np.unique(sources.validation["unseen_font_val"].y)) == set(range(24))
 
 
-def test_one_epoch_writes_a_loadable_model_with_metadata(data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_one_epoch_writes_a_loadable_model_with_its_card(data_dir: Path, tmp_path: Path) -> None:
     progress: list[tuple[float, str]] = []
-    meta = train("digits", "cnn", data_dir, epochs=1, out=tmp_path, on_progress=lambda f, m: progress.append((f, m)))
+    card = train("digits", "cnn", data_dir, epochs=1, out=tmp_path, on_progress=lambda f, m: progress.append((f, m)))
     path = tmp_path / "digits_cnn.keras"
+    assert ModelCard.read(path) == card
     on_disk = json.loads(path.with_suffix(".json").read_text())
-    assert on_disk == json.loads(
-        json.dumps(meta | {"input": on_disk["input"], "architecture": on_disk["architecture"]})
-    )
     assert on_disk["labels"] == list("0123456789")
     assert on_disk["input"]["shape"] == [28, 28, 1]
     assert [layer["name"] for layer in on_disk["architecture"]][:2] == ["input", "conv1"]
@@ -81,17 +82,19 @@ def test_one_epoch_writes_a_loadable_model_with_metadata(data_dir: Path, tmp_pat
     assert progress[0][0] == 0.0 and progress[-1][0] == 1.0
     assert any("epoch 1/1 done" in message for _, message in progress)
     rec = recognizer.load("digits", model=path)
-    assert rec.metadata["name"] == "digits_cnn"
+    assert rec.card.name == "digits_cnn"
 
 
+@pytest.mark.slow
 def test_letters_train_with_their_recipe_and_ship_a_plain_cnn(data_dir: Path, tmp_path: Path) -> None:
-    meta = train("letters", "cnn", data_dir, epochs=1, out=tmp_path, on_progress=None)
+    card = train("letters", "cnn", data_dir, epochs=1, out=tmp_path, on_progress=None)
     recipe = RECIPES["letters"]
-    assert recipe.cnn["batch_norm"] and meta["training"]["batch_norm"].startswith("folded")
-    assert meta["training"]["label_smoothing"] == recipe.label_smoothing
-    assert meta["augmentation"]["refit"] == recipe.augmentation.refit
+    assert recipe.cnn["batch_norm"] and card.training["batch_norm"].startswith("folded")
+    assert card.training["label_smoothing"] == recipe.label_smoothing
+    assert card.augmentation["refit"] == recipe.augmentation.refit
     rec = recognizer.load("letters", model=tmp_path / "letters_cnn.keras")
-    assert "conv3b" in rec.layer_names and not any(name.startswith(("bn", "relu")) for name in rec.layer_names)
+    assert "conv3b" in [info.name for info in rec.layers]
+    assert [info.kind for info in rec.layers].count("normalisation") == 0, "batch norm is folded away"
 
 
 def test_smoothed_crossentropy_is_keras_label_smoothing_on_class_indices() -> None:
@@ -103,6 +106,7 @@ def test_smoothed_crossentropy_is_keras_label_smoothing_on_class_indices() -> No
     np.testing.assert_allclose(ours, keras_loss(np.eye(5)[labels], probabilities), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(data_dir: Path, tmp_path: Path) -> None:
     for run in ("a", "b"):
         train("digits", "mlp", data_dir, epochs=1, out=tmp_path / run, seed=3, on_progress=None)
@@ -123,8 +127,9 @@ def test_cli_train_and_evaluate(data_dir: Path, tmp_path: Path, capsys, monkeypa
     assert main(["evaluate", *args, "--model", model, "--data", "nonsense"]) == 2
 
 
-def test_mnist_source_prefers_npz_then_idx_then_download(tmp_path: Path) -> None:
-    assert datasets.mnist_source(tmp_path) is None, "nothing local: keras.datasets downloads it"
+def test_mnist_source_prefers_npz_then_idx_and_never_downloads(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no mnist\.npz"):
+        datasets.mnist_source(tmp_path)
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
     assert datasets.mnist_source(tmp_path) == tmp_path
     (tmp_path / datasets.MNIST_FILE).write_bytes(b"")

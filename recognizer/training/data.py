@@ -1,6 +1,6 @@
-"""Datasets: MNIST, UNIPEN pen strokes rendered as canvas drawings, and generated runes.
+"""Training data sources: MNIST, UNIPEN pen strokes, and turning drawings into model inputs.
 
-Every source ends as (N, 28, 28) float32 model inputs made by the same
+Every source ends as (N, 28, 28) float32 canonical images made by the same
 :func:`recognizer.preprocess.preprocess` that the app runs on a drawing, so the
 model is trained on exactly what it will see.
 """
@@ -16,27 +16,21 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from .alphabets import Alphabet
-from .preprocess import MODEL_SIZE, preprocess
+from ..alphabets import Alphabet
+from ..preprocess import MODEL_SIZE, preprocess
+from .render import render_strokes
 
 __all__ = [
-    "DEFAULT_DATA_DIR",
     "EMPTY",
     "Dataset",
     "Unipen",
     "load_mnist",
     "load_unipen",
     "prepare",
-    "render_strokes",
     "writer_split",
 ]
-
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-CANVAS = 128
-"""Side of the square canvas drawings are rendered on before preprocessing."""
 
 
 @dataclass(frozen=True)
@@ -88,20 +82,15 @@ def _find_idx(folder: Path, stem: str) -> Path:
     raise FileNotFoundError(f"{folder}: no {stem}[.gz]")
 
 
-def load_mnist(source: str | Path | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def load_mnist(source: str | Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load MNIST as ``((x_train, y_train), (x_test, y_test))``, x uint8 (N, 28, 28), y uint8 (N,).
 
     Parameters
     ----------
-    source : str or Path, optional
+    source : str or Path
         An ``.npz`` in the ``keras.datasets.mnist`` layout, or a folder with the
-        original IDX files (``train-images-idx3-ubyte[.gz]`` and so on). With
-        None, ``keras.datasets.mnist`` downloads it (needs the internet).
+        original IDX files (``train-images-idx3-ubyte[.gz]`` and so on).
     """
-    if source is None:
-        import keras
-
-        return keras.datasets.mnist.load_data()
     source = Path(source)
     if source.is_dir():
         parts = [
@@ -178,60 +167,6 @@ def writer_split(writers: np.ndarray, validation: float = 0.15) -> np.ndarray:
     return is_val[inverse]
 
 
-# --- rendering ------------------------------------------------------------------------------------------------------
-
-
-def render_strokes(strokes: Sequence[np.ndarray], rng: np.random.Generator, canvas: int = CANVAS) -> np.ndarray:
-    """Draw pen strokes the way a person draws on a canvas or on paper.
-
-    A round brush of random width (thin pen to thick brush), the character at a
-    random size and position, either polarity (ink on a dark canvas or on light
-    paper with a gentle lighting gradient), and light noise.
-
-    Parameters
-    ----------
-    strokes : sequence of np.ndarray
-        Each (n, 2) float, x right and y down, in any units.
-    rng : np.random.Generator
-        Source of all randomness.
-    canvas : int
-        Side of the square output.
-
-    Returns
-    -------
-    np.ndarray
-        uint8 (canvas, canvas), values 0..255.
-    """
-    pts = np.concatenate(strokes).astype(np.float64)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    extent = max(float((hi - lo).max()), 1e-6)
-    size = rng.uniform(0.35, 0.85) * canvas
-    width = max(1, round(rng.uniform(0.03, 0.12) * size))
-    span = (hi - lo) / extent * size
-    room = canvas - span - width - 2
-    offset = np.array([rng.uniform(width / 2 + 1, width / 2 + 1 + max(r, 0)) for r in room])
-    ink = np.zeros((canvas, canvas), np.uint8)
-    shift = 4  # sub-pixel precision for anti-aliased drawing
-    for stroke in strokes:
-        p = np.round(((np.asarray(stroke, np.float64) - lo) / extent * size + offset) * (1 << shift)).astype(np.int32)
-        if len(p) == 1 or np.ptp(p, axis=0).max() == 0:
-            cv2.circle(ink, tuple(int(v) for v in p[0]), (width << shift) // 2, 255, -1, cv2.LINE_AA, shift)
-        else:
-            cv2.polylines(ink, [p], False, 255, width, cv2.LINE_AA, shift)
-    alpha = ink.astype(np.float32) / 255.0
-    if rng.random() < 0.5:  # light ink on a dark canvas
-        background = np.full(ink.shape, rng.uniform(0, 40), np.float32)
-        ink_level = rng.uniform(180, 255)
-    else:  # dark ink on paper, unevenly lit
-        ramp = np.linspace(-1, 1, canvas, dtype=np.float32)
-        gx, gy = rng.uniform(-25, 25, 2)
-        background = rng.uniform(170, 250) + gx * ramp[None, :] + gy * ramp[:, None]
-        ink_level = rng.uniform(0, 90)
-    image = background * (1 - alpha) + ink_level * alpha
-    image += rng.normal(0, rng.uniform(0, 5), image.shape).astype(np.float32)
-    return np.clip(image, 0, 255).astype(np.uint8)
-
-
 def _prepare_chunk(args: tuple[list, int, Callable | None]) -> tuple[np.ndarray, np.ndarray]:
     items, seed, draw = args
     rng = np.random.default_rng(seed)
@@ -284,7 +219,7 @@ def prepare(
 def label_indices(alphabet: Alphabet, labels: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """Map characters to class indices; returns (indices, mask of characters in the alphabet)."""
     lookup = {label: i for i, label in enumerate(alphabet.labels)}
-    if alphabet.key == "letters":
+    if alphabet.case_insensitive:
         lookup.update({label.lower(): i for label, i in list(lookup.items())})
     idx = np.array([lookup.get(str(c), -1) for c in labels], np.int32)
     return idx, idx >= 0

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from recognizer.evaluate import evaluate_matrix, evaluate_predictions, plot_confusion
+from recognizer.metrics import evaluate_matrix, evaluate_predictions
+from recognizer.visualize import plot_confusion
 
 LABELS = ("a", "b", "c")
 

@@ -1,14 +1,12 @@
-"""Accuracy, per-class accuracy, the most frequent confusions and a confusion-matrix plot."""
+"""Accuracy, per-class accuracy and the most frequent confusions, from predictions or a stored confusion matrix."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Evaluation", "evaluate_matrix", "evaluate_predictions", "plot_confusion"]
+__all__ = ["Evaluation", "evaluate_matrix", "evaluate_predictions"]
 
 
 @dataclass(frozen=True)
@@ -84,56 +82,3 @@ def evaluate_matrix(matrix: np.ndarray, labels: tuple[str, ...], top: int = 10) 
     return Evaluation(
         accuracy, dict(zip(labels, per_class.astype(float).tolist(), strict=True)), confusions, matrix, tuple(labels)
     )
-
-
-def plot_confusion(
-    evaluation: Evaluation,
-    title: str,
-    path: str | Path | None = None,
-    tick_labels: tuple[str, ...] | None = None,
-) -> bytes:
-    """Draw the confusion matrix (row-normalised colours, counts written in) as a PNG.
-
-    Parameters
-    ----------
-    evaluation : Evaluation
-        What to draw.
-    title : str
-        Shown above the matrix with the accuracy.
-    path : str or Path, optional
-        Also write the PNG there.
-    tick_labels : tuple of str, optional
-        Names for the axes instead of the labels (runes are drawn by name: the
-        plotting font has no rune glyphs).
-
-    Returns
-    -------
-    bytes
-        The PNG file.
-    """
-    from matplotlib.figure import Figure  # no pyplot: no global figures to leak in a long-running app
-
-    matrix = evaluation.matrix
-    ticks = tick_labels or evaluation.labels
-    n = len(ticks)
-    rates = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    side = max(5.0, 0.32 * n + 2)
-    fig = Figure(figsize=(side, side * 0.9), dpi=100, layout="tight")
-    ax = fig.add_subplot()
-    image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(n), ticks, rotation=90 if max(map(len, ticks)) > 2 else 0)
-    ax.set_yticks(range(n), ticks)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(f"{title}: accuracy {evaluation.accuracy:.2%} on {evaluation.samples} samples")
-    for (i, j), count in np.ndenumerate(matrix):
-        if count:
-            color = "black" if rates[i, j] > 0.5 else "white"
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=7 if n > 12 else 9, color=color)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    png = buffer.getvalue()
-    if path is not None:
-        Path(path).write_bytes(png)
-    return png

@@ -2,7 +2,7 @@
 
 Operates on batches of 28x28 model inputs with OpenCV (a few tens of
 microseconds per image), inside the ``tf.data`` pipeline of
-:mod:`recognizer.train`. Every transform is listed in :meth:`Augmentation.describe`,
+:mod:`recognizer.training.train`. Every transform is listed in :meth:`Augmentation.describe`,
 which goes into the model metadata.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from .preprocess import CENTRE, MODEL_SIZE, _bbox, centre_by_mass, fit_box
+from ..preprocess import CENTRE, MODEL_SIZE, bounding_box, centre_by_mass, fit_box
 
 __all__ = ["Augmentation", "augment", "refit", "sigmoid_contrast"]
 
@@ -130,7 +130,7 @@ def refit(image: np.ndarray, threshold: float = 0.05) -> np.ndarray:
     ink = image > threshold
     if not ink.any():
         return image
-    return centre_by_mass(fit_box(np.rint(image[_bbox(ink)] * 255).astype(np.uint8)))
+    return centre_by_mass(fit_box(np.rint(image[bounding_box(ink)] * 255).astype(np.uint8)))
 
 
 def augment(x: np.ndarray, rng: np.random.Generator, aug: Augmentation = Augmentation()) -> np.ndarray:

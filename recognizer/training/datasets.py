@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..alphabets import Alphabet, get_alphabet
 from . import runes
-from .alphabets import Alphabet, get_alphabet
-from .data import EMPTY, Dataset, label_indices, load_mnist, load_unipen, prepare, render_strokes, writer_split
+from .data import EMPTY, Dataset, label_indices, load_mnist, load_unipen, prepare, writer_split
+from .render import render_strokes
 
 __all__ = ["RUNE_FONTS", "Sources", "build", "mnist_source"]
 
@@ -77,13 +78,19 @@ def _draw_identity(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return image
 
 
-def mnist_source(data_dir: Path) -> Path | None:
-    """Where MNIST is: ``mnist.npz``, else the folder if it holds the IDX files, else None (download)."""
+def mnist_source(data_dir: Path) -> Path:
+    """Where MNIST is: ``mnist.npz``, else the folder if it holds the IDX files.
+
+    Raises
+    ------
+    FileNotFoundError
+        Neither is there (nothing is ever downloaded).
+    """
     if (data_dir / MNIST_FILE).exists():
         return data_dir / MNIST_FILE
     if any(data_dir.glob("train-images?idx3-ubyte*")):
         return data_dir
-    return None
+    raise FileNotFoundError(f"{data_dir}: no {MNIST_FILE} and no MNIST IDX files (train-images-idx3-ubyte...)")
 
 
 def _digits(data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources:
@@ -97,7 +104,7 @@ def _digits(data_dir: Path, seed: int, limit: int | None, train: bool) -> Source
     sources.validation = {"mnist_test": prepare(list(x_test), y_test, seed, draw=_draw_identity), **sources.validation}
     sources.description = {
         "mnist": {
-            "file": source.name if source else "keras.datasets.mnist (downloaded)",
+            "file": source.name,
             "train_samples": len(x_train),
             "test_samples": len(x_test),
         },
@@ -145,7 +152,7 @@ def _runes(data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources
     }
     description = {
         "rune_templates": {
-            "generator": "recognizer.runes.sample_strokes drawn by recognizer.data.render_strokes",
+            "generator": "recognizer.training.runes.sample_strokes drawn by recognizer.training.render.render_strokes",
             "train_per_class": RUNE_TEMPLATES_PER_CLASS["train"],
             "validation": f"other seeds, {RUNE_TEMPLATES_PER_CLASS['validation']} per class",
         },

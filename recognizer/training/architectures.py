@@ -1,48 +1,18 @@
-"""Model architectures with named layers, and model files with their metadata.
+"""The networks Handwriting Lab trains: a small CNN and a dense-only MLP, with layers named for the app.
 
-A model file is ``<name>.keras`` with ``<name>.json`` beside it: labels, input
-spec, architecture, training data, the command that reproduces it and its
-validation metrics. Every model takes the (28, 28, 1) float32 input in [0, 1]
-made by :mod:`recognizer.preprocess` and returns class probabilities.
+Both take the canonical (batch, 28, 28, 1) float32 input in [0, 1] and end in a
+softmax layer named ``output``.
 """
 
 from __future__ import annotations
-
-import json
-import zipfile
-from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
 from keras import layers
 
-from .alphabets import Alphabet
-from .preprocess import MODEL_SIZE
+from ..preprocess import MODEL_SIZE
 
-__all__ = [
-    "CNN_BLOCKS",
-    "INPUT_SPEC",
-    "ModelFileError",
-    "architecture_summary",
-    "build_cnn",
-    "build_mlp",
-    "fold_batch_norm",
-    "load_model",
-    "read_metadata",
-    "save_model",
-]
-
-INPUT_SPEC = {
-    "shape": [MODEL_SIZE, MODEL_SIZE, 1],
-    "dtype": "float32",
-    "range": [0.0, 1.0],
-    "convention": "white ink on black, scaled into a 20x20 box, centred by centre of mass (recognizer.preprocess)",
-}
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, unreadable, or does not fit its alphabet."""
+__all__ = ["BUILDERS", "CNN_BLOCKS", "build_cnn", "build_mlp", "fold_batch_norm"]
 
 
 CNN_BLOCKS = ((32,), (64, 64), (128,))
@@ -153,75 +123,5 @@ def build_mlp(num_classes: int, name: str = "mlp") -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def architecture_summary(model: keras.Model) -> list[dict[str, Any]]:
-    """One entry per layer: name, type, output shape (without batch) and parameter count."""
-    return [
-        {
-            "name": layer.name,
-            "type": type(layer).__name__,
-            "output_shape": list(layer.output.shape[1:]),
-            "params": int(layer.count_params()),
-        }
-        for layer in model.layers
-    ]
-
-
-def metadata_path(path: str | Path) -> Path:
-    return Path(path).with_suffix(".json")
-
-
-def save_model(model: keras.Model, path: str | Path, metadata: dict[str, Any]) -> None:
-    """Write ``path`` (.keras) and the metadata JSON beside it, with input spec and architecture added."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Save an uncompiled copy: no optimizer state, a smaller file that loads faster.
-    plain = keras.Model.from_config(model.get_config())
-    plain.set_weights(model.get_weights())
-    plain.save(path)
-    full = {"input": INPUT_SPEC, "architecture": architecture_summary(model), **metadata}
-    metadata_path(path).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The metadata JSON beside a model file, or ``{}`` when there is none."""
-    meta = metadata_path(path)
-    if not meta.exists():
-        return {}
-    try:
-        return json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ModelFileError(f"{meta}: unreadable metadata ({err})") from err
-
-
-def load_model(path: str | Path, alphabet: Alphabet) -> keras.Model:
-    """Load a model file and check that it fits ``alphabet`` and the 28x28 input.
-
-    Raises
-    ------
-    ModelFileError
-        Naming the file and the problem: missing, not a Keras model, wrong
-        input shape, or an output size that does not match the labels.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: model file not found")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path}: not a Keras model file (expected a .keras zip archive)")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as err:  # Keras raises many types for damaged files
-        raise ModelFileError(f"{path}: cannot be loaded as a Keras model ({type(err).__name__}: {err})") from err
-    if not isinstance(model, keras.Model) or not model.inputs:
-        raise ModelFileError(f"{path}: not a model with a defined input")
-    expected_in = (MODEL_SIZE, MODEL_SIZE, 1)
-    if tuple(model.inputs[0].shape[1:]) != expected_in:
-        raise ModelFileError(f"{path}: input shape {tuple(model.inputs[0].shape[1:])}, expected {expected_in}")
-    outputs = model.outputs[0].shape[-1]
-    if outputs != alphabet.num_classes:
-        raise ModelFileError(
-            f"{path}: {outputs} outputs, but alphabet {alphabet.key!r} has {alphabet.num_classes} labels"
-        )
-    labels = read_metadata(path).get("labels")
-    if labels is not None and list(labels) != list(alphabet.labels):
-        raise ModelFileError(f"{path}: its metadata labels differ from alphabet {alphabet.key!r}")
-    return model
+BUILDERS = {"cnn": build_cnn, "mlp": build_mlp}
+"""Architecture name (as in ``<alphabet>_<name>.keras``) -> builder."""

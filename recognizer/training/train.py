@@ -1,7 +1,7 @@
-"""Train a model for an alphabet and write it with its metadata.
+"""Train a model for an alphabet and write it with its card.
 
 Reads top to bottom: data, model, augmented ``tf.data`` pipeline, fit,
-validation on unseen writers, model file and metadata.
+validation on unseen writers, model file and card.
 """
 
 from __future__ import annotations
@@ -20,20 +20,23 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..alphabets import get_alphabet
+from ..card import ModelCard
+from ..convention import MNIST
+from ..metrics import evaluate_predictions
+from ..modelfile import save_model
+from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, model_file
+from ..preprocess import MODEL_SIZE
 from . import datasets
-from .alphabets import MODELS_DIR, get_alphabet
+from .architectures import BUILDERS, build_cnn, fold_batch_norm
 from .augment import Augmentation, augment
-from .data import DEFAULT_DATA_DIR, Dataset
-from .evaluate import evaluate_predictions
-from .model import build_cnn, build_mlp, fold_batch_norm, save_model
-from .preprocess import MODEL_SIZE
+from .data import Dataset
 
 __all__ = ["DEFAULT_EPOCHS", "RECIPES", "ProgressCallback", "Recipe", "smoothed_crossentropy", "train"]
 
 DEFAULT_EPOCHS = {"cnn": 15, "mlp": 20}
 BATCH_SIZE = 128
 LEARNING_RATE = {"cnn": 2e-3, "mlp": 1e-3}
-BUILDERS = {"cnn": build_cnn, "mlp": build_mlp}
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,8 @@ def train(
     limit: int | None = None,
     on_progress: Progress | None = _print_progress,
     command: str | None = None,
-) -> dict:
-    """Train ``model`` ("cnn" or "mlp") for ``alphabet`` and write ``<out>/<alphabet>_<model>.keras`` + ``.json``.
+) -> ModelCard:
+    """Train ``model`` ("cnn" or "mlp") for ``alphabet`` and write its model file and card into ``out``.
 
     Parameters
     ----------
@@ -179,8 +182,8 @@ def train(
 
     Returns
     -------
-    dict
-        The metadata written beside the model.
+    ModelCard
+        The card written beside the model.
     """
     if model not in BUILDERS:
         raise ValueError(f"unknown architecture {model!r}; expected one of {', '.join(BUILDERS)}")
@@ -197,7 +200,8 @@ def train(
         + ", ".join(f"{k} {len(v)}" for k, v in sources.validation.items()),
     )
 
-    name = f"{spec.key}_{model}"
+    path = model_file(spec.key, model, out)
+    name = path.stem
     recipe = RECIPES.get(spec.key, Recipe())
     options = recipe.cnn if model == "cnn" else {}
     keras.utils.set_random_seed(seed)
@@ -229,15 +233,16 @@ def train(
         result = validation[set_name] = evaluate_predictions(data.y, predicted, spec.labels).to_dict()
         report(1.0, f"{set_name}: accuracy {result['accuracy']:.2%} on {result['samples']} samples")
 
-    metadata = {
-        "name": name,
-        "alphabet": spec.key,
-        "architecture_name": model,
-        "labels": list(spec.labels),
-        "names": list(spec.names),
-        "training_data": {"folder": str(data_dir), **sources.description, "train_samples": len(sources.train)},
-        "augmentation": aug.describe(),
-        "training": {
+    card = ModelCard(
+        name=name,
+        alphabet=spec.key,
+        labels=spec.labels,
+        input=MNIST,
+        architecture_name=model,
+        names=spec.names,
+        training_data={"folder": str(data_dir), **sources.description, "train_samples": len(sources.train)},
+        augmentation=aug.describe(),
+        training={
             "epochs": epochs,
             "batch_size": BATCH_SIZE,
             "optimizer": f"Adam, cosine decay from {LEARNING_RATE[model]}",
@@ -250,11 +255,10 @@ def train(
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
             "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         },
-        "command": command
+        command=command
         or f"python -m recognizer train --alphabet {spec.key} --model {model} --epochs {epochs} --seed {seed}",
-        "validation": validation,
-    }
-    path = Path(out) / f"{name}.keras"
-    save_model(net, path, metadata)
+        validation=validation,
+    )
+    card = save_model(net, path, card)
     report(1.0, f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {train_seconds:.0f} s")
-    return metadata
+    return card

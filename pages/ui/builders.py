@@ -1,0 +1,136 @@
+"""Pure builders of the pages' inline HTML: pictures, bars, the preprocessing strip and layer cards.
+
+Strings in, strings out, no Streamlit, so each is unit-tested on its own. The
+pictures are PNG data URLs inside the HTML: one message to the browser and no
+image requests, so a stroke shows in a blink. The classes are styled by
+``style.css`` beside this file.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import numpy as np
+
+from recognizer.alphabets import Alphabet
+from recognizer.card import ModelCard
+from recognizer.layers import LayerInfo
+from recognizer.preprocess import Step
+from recognizer.runes import template_image
+from recognizer.visualize import colorbar, layer_views, png_data_url, thumbnail, upscale
+
+__all__ = [
+    "HEATMAP_WIDTH",
+    "MAX_MAPS",
+    "STYLE",
+    "chart_cards",
+    "img",
+    "layer_cards",
+    "legend",
+    "model_note",
+    "probability_bars",
+    "steps_strip",
+]
+
+STYLE = Path(__file__).with_name("style.css")
+MAX_MAPS = 32
+"""Feature maps shown per layer unless all are asked for."""
+HEATMAP_WIDTH = 360
+"""Pixels: three layers side by side on a 1280 px wide screen."""
+THUMB = 80
+MODEL_INPUT_ZOOM = 5
+
+
+def img(image: np.ndarray, alt: str) -> str:
+    """An inline ``<img>`` (no extra request) at the image's own size, smaller on a narrow screen."""
+    h, w = image.shape[:2]
+    return f'<img src="{png_data_url(image)}" width="{w}" height="{h}" alt="{escape(alt)}">'
+
+
+def chart_cards(alphabet: Alphabet) -> str:
+    """Every label's canonical drawing with its glyph, name and transliteration, in alphabet order."""
+    cards = [
+        f"<figure>{img(thumbnail(template_image(g, 56, 4.0), 56), n)}"
+        f"<figcaption><strong>{g} {n}</strong><br>{t}</figcaption></figure>"
+        for g, n, t in zip(alphabet.labels, alphabet.names, alphabet.transliterations, strict=True)
+    ]
+    return f'<div class="hl hl-runes">{"".join(cards)}</div>'
+
+
+def probability_bars(alphabet: Alphabet, top_k: list[tuple[str, float]]) -> str:
+    """The top candidates as labelled horizontal bars with their percentages."""
+    rows = []
+    for rank, (label, p) in enumerate(top_k):
+        first = ' class="hl-first"' if rank == 0 else ""
+        rows.append(
+            f"<span{first}>{escape(alphabet.describe(label))}</span>"
+            f'<div class="hl-track"><div class="hl-fill" style="width: {100 * p:.1f}%"></div></div>'
+            f'<span class="hl-pct"{first}>{p:.1%}</span>'
+        )
+    return f'<div class="hl hl-bars" role="table" aria-label="Top 3">{"".join(rows)}</div>'
+
+
+def steps_strip(steps: dict[Step, np.ndarray]) -> str:
+    """Every preprocessing step side by side as thumbnails, ending with the 28 x 28 model input, large."""
+    *before, last = steps
+    figures = [f"<figure>{img(thumbnail(steps[s], THUMB), s)}<figcaption>{s}</figcaption></figure>" for s in before]
+    big = img(upscale(thumbnail(steps[last], 28), MODEL_INPUT_ZOOM), last)
+    figures.append(f"<figure>{big}<figcaption>{last}, 28 x 28</figcaption></figure>")
+    return f'<div class="hl hl-strip">{"".join(figures)}</div>'
+
+
+def output_columns(alphabet: Alphabet, probabilities: np.ndarray) -> str:
+    """The output layer: one column per class, its height the probability."""
+    cols = "".join(
+        f'<div class="hl-col" title="{escape(alphabet.describe(label))}: {p:.1%}">'
+        f'<div style="height: {100 * p:.1f}%"></div><span>{escape(label)}</span></div>'
+        for label, p in zip(alphabet.labels, probabilities.tolist(), strict=True)
+    )
+    return f'<div class="hl-cols">{cols}</div>'
+
+
+def layer_cards(
+    layers: list[LayerInfo], activations: dict[str, np.ndarray], alphabet: Alphabet, show_all: bool = False
+) -> str:
+    """Every layer: title with output shape, what it does, and its heatmap (the output layer: class columns).
+
+    Parameters
+    ----------
+    layers : list of LayerInfo
+        The recognizer's layers, in order.
+    activations : dict of str to np.ndarray
+        Each layer's activation by name (``Result.activations``).
+    alphabet : Alphabet
+        Labels of the output layer's columns.
+    show_all : bool
+        Every feature map of each layer, not only the first :data:`MAX_MAPS`.
+    """
+    views = layer_views(activations, max_maps=None if show_all else MAX_MAPS, width=HEATMAP_WIDTH)
+    cards = []
+    for info, view in zip(layers, views, strict=True):
+        head = f'<strong>{escape(view.title)}</strong><p class="hl-note">{info.description}</p>'
+        if info.kind == "output":
+            body = output_columns(alphabet, activations[info.name])
+        else:
+            body = f'{img(view.image, view.title)}<p class="hl-note">colour scale {view.low:.2f} to {view.high:.2f}</p>'
+        cards.append(f"<section>{head}{body}</section>")
+    return f'<div class="hl hl-layers">{"".join(cards)}</div>'
+
+
+def legend() -> str:
+    """What the heatmaps show, with the colour scale from low to high."""
+    return (
+        '<div class="hl" style="display: flex; gap: 1rem; align-items: center; flex-wrap: wrap">'
+        '<p class="hl-note">Every layer\'s output for this drawing. Each small square of a convolution or pooling'
+        " layer is one feature map; dense layers show one cell per unit. One colour scale per layer:</p>"
+        f'<figure style="display: flex; gap: 0.5rem; align-items: center">'
+        f'<span class="hl-note">low</span>{img(colorbar(160, 10), "colour scale")}'
+        '<span class="hl-note">high</span></figure></div>'
+    )
+
+
+def model_note(card: ModelCard, path: Path) -> str:
+    """Markdown: which model answered and how well it does on data it was not trained on, from its card."""
+    scores = ", ".join(f"{acc:.1%} on {name.replace('_', ' ')}" for name, (acc, _) in card.accuracies.items())
+    return f"Model `{path.name}`" + (f" · validation accuracy {scores}" if scores else "")

@@ -1,0 +1,195 @@
+"""Streamlit widgets the pages share: alphabet and model choice, the cached recognizer, canvas and upload."""
+
+from __future__ import annotations
+
+import gc
+from typing import TYPE_CHECKING
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+import recognizer
+from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
+from recognizer.imageio import MAX_FILE_BYTES, ImageReadError, decode_image
+
+from .builders import STYLE, chart_cards
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from recognizer.inference import Recognizer
+
+__all__ = [
+    "CANVAS_KEY",
+    "UPLOAD_KEY",
+    "chart",
+    "drawn_image",
+    "load_recognizer",
+    "model_missing",
+    "pick_alphabet",
+    "pick_input",
+    "pick_model",
+    "style",
+    "uploaded_image",
+]
+
+CANVAS_SIZE = 280
+CANVAS_KEY = "canvas"  # session-state key of the drawing canvas; "Clear" adds a suffix
+UPLOAD_KEY = "upload"
+INPUTS = {"draw": "Draw", "upload": "Upload a photo"}
+
+
+def style() -> None:
+    """The look of the pages' inline HTML blocks."""
+    st.html(STYLE)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def get_recognizer(alphabet: str, model: str, stamp: int) -> Recognizer:
+    """Load a shipped model once per server; ``stamp`` (the file's mtime) reloads a replaced file."""
+    rec = recognizer.load(alphabet, model)
+    # TensorFlow and Keras leave ~400 000 Python objects behind; a full garbage collection walking them
+    # takes ~250 ms and would stall a random stroke. Frozen objects are skipped by the collector.
+    gc.freeze()
+    return rec
+
+
+@st.cache_data(show_spinner=False)
+def _chart_html(alphabet: str) -> str:
+    return chart_cards(ALPHABETS[alphabet])
+
+
+def chart(alphabet: Alphabet) -> None:
+    """The alphabet's reference chart (every label's shape and name), for alphabets people do not know."""
+    if alphabet.chart:
+        with st.expander(alphabet.chart, icon=":material/menu_book:"):
+            st.html(_chart_html(alphabet.key))
+
+
+def pick_alphabet() -> Alphabet:
+    """Alphabet buttons, kept in the ``?alphabet=`` query parameter so a link opens the same alphabet."""
+    first = next(iter(ALPHABETS))
+    asked = st.query_params.get("alphabet", first)
+    key = st.segmented_control(
+        "Alphabet",
+        list(ALPHABETS),
+        default=asked if asked in ALPHABETS else first,
+        required=True,
+        format_func=lambda k: ALPHABETS[k].button,
+        key="alphabet",
+        persist_state="session",
+    )
+    key = key or first
+    if st.query_params.get("alphabet", first) != key:
+        st.query_params["alphabet"] = key
+    return ALPHABETS[key]
+
+
+def pick_model(alphabet: Alphabet) -> str:
+    """The model to use: a choice only when more than one model file of this alphabet exists."""
+    available = [m for m in alphabet.models if alphabet.model_path(m).is_file()]
+    if len(available) < 2:
+        return available[0] if available else alphabet.models[0]
+    choice = st.segmented_control(
+        "Model",
+        available,
+        default=available[0],
+        required=True,
+        format_func=lambda m: MODEL_TITLES.get(m, m.upper()),
+        key=f"model_{alphabet.key}",
+        persist_state="session",
+    )
+    return choice or available[0]
+
+
+def pick_input() -> str:
+    """Draw on the canvas or upload a photo: ``"draw"`` or ``"upload"``."""
+    mode = st.segmented_control(
+        "Input",
+        list(INPUTS),
+        default="draw",
+        required=True,
+        format_func=INPUTS.get,
+        key="input_mode",
+        persist_state="session",
+    )
+    return mode or "draw"
+
+
+def _model_error(alphabet: Alphabet, model: str, problem: object) -> None:
+    st.error(
+        f"**The {alphabet.title.lower()} model cannot be used.** {problem}\n\n"
+        f"Train it with `python -m recognizer train --alphabet {alphabet.key} --model {model}`.",
+        icon=":material/error:",
+    )
+
+
+def model_missing(alphabet: Alphabet, model: str) -> bool:
+    """Whether the model file is absent (said on the page), checked without loading TensorFlow."""
+    path = alphabet.model_path(model)
+    if path.is_file():
+        return False
+    _model_error(alphabet, model, f"{path}: model file not found")
+    return True
+
+
+def load_recognizer(alphabet: Alphabet, model: str) -> Recognizer | None:
+    """The cached recognizer, or None after explaining why the model file cannot be used."""
+    path = alphabet.model_path(model)
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
+    try:
+        with st.spinner(f"Loading the {alphabet.title.lower()} model…"):
+            return get_recognizer(alphabet.key, model, stamp)
+    except recognizer.ModelFileError as err:
+        _model_error(alphabet, model, err)
+        return None
+
+
+def _clear_canvas() -> None:
+    st.session_state.canvas_generation = st.session_state.get("canvas_generation", 0) + 1
+
+
+def _canvas_key() -> str:
+    generation = st.session_state.get("canvas_generation", 0)
+    return CANVAS_KEY if generation == 0 else f"{CANVAS_KEY}-{generation}"
+
+
+def drawn_image() -> np.ndarray | None:
+    """The drawing canvas (white ink on black) and its pen controls; the RGBA drawing or None."""
+    st.caption("✏️ Draw here")
+    result = st_canvas(
+        stroke_width=st.session_state.get("pen", 20),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        width=CANVAS_SIZE,
+        height=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=_canvas_key(),
+    )
+    with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_SIZE):
+        st.slider("Pen width", 6, 40, 20, key="pen", persist_state="session")
+        st.button(
+            "Clear",
+            icon=":material/delete:",
+            on_click=_clear_canvas,
+            help="Undo, redo and clear are also above the canvas when you point at it.",
+        )
+    return result.image_data
+
+
+def uploaded_image() -> np.ndarray | None:
+    """A photo or scan of one character, or None (with a message when the file is unusable)."""
+    file = st.file_uploader(
+        "Photo or scan of one handwritten character",
+        type=["png", "jpg", "jpeg"],
+        max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
+        key=UPLOAD_KEY,
+    )
+    if file is None:
+        return None
+    try:
+        return decode_image(file.getvalue(), file.name)
+    except ImageReadError as err:
+        st.error(f"**This file cannot be used.** {err}", icon=":material/broken_image:")
+        return None

@@ -1,0 +1,130 @@
+"""Model cards: what a model file is, what it expects, how it was made and how well it does.
+
+A model ``<name>.keras`` has its card ``<name>.json`` beside it. Training writes
+it, inference reads its input convention and labels, and the Models page shows
+it. Reading a card needs no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .convention import MNIST, Convention
+
+__all__ = ["ModelCard", "ModelFileError", "card_path"]
+
+
+class ModelFileError(ValueError):
+    """A model file or its card is missing, unreadable, or does not fit its alphabet."""
+
+
+def card_path(model_path: str | Path) -> Path:
+    """Where the card of a model file is: the same name with ``.json``."""
+    return Path(model_path).with_suffix(".json")
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model's metadata.
+
+    Attributes
+    ----------
+    name : str
+        Model name, e.g. ``"digits_cnn"``.
+    alphabet : str
+        Key of the alphabet whose labels are the model's outputs.
+    labels : tuple of str
+        Class labels in output order.
+    input : Convention
+        The input convention the model was trained with.
+    architecture_name : str
+        ``"cnn"``, ``"mlp"``, ...
+    names : tuple of str
+        Human-readable names of the labels.
+    architecture : tuple of dict
+        One entry per layer: name, type, output shape, parameter count.
+    training_data, augmentation, training : dict
+        Where the training data came from, the augmentation, and how training
+        ran (epochs, seconds, machine, versions, history).
+    command : str
+        The command that reproduces the model.
+    validation : dict of str to dict
+        Per validation set: ``samples``, ``accuracy``, per-class accuracy,
+        most frequent confusions and the confusion matrix.
+    """
+
+    name: str
+    alphabet: str
+    labels: tuple[str, ...]
+    input: Convention = MNIST
+    architecture_name: str = ""
+    names: tuple[str, ...] = ()
+    architecture: tuple[dict[str, Any], ...] = ()
+    training_data: dict[str, Any] = field(default_factory=dict)
+    augmentation: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
+    validation: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def params(self) -> int:
+        """Trainable and other parameters of all layers."""
+        return sum(int(layer.get("params", 0)) for layer in self.architecture)
+
+    @property
+    def accuracies(self) -> dict[str, tuple[float, int]]:
+        """Validation set name -> (accuracy in [0, 1], number of samples), in the card's order."""
+        return {k: (v["accuracy"], v["samples"]) for k, v in self.validation.items() if "accuracy" in v}
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data, in the order a reader wants it: input and layers first."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["input"] = self.input.to_json()
+        for key in ("labels", "names", "architecture"):
+            data[key] = list(data[key])
+        return {"input": data.pop("input"), "architecture": data.pop("architecture"), **data}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelCard:
+        """Read :meth:`to_json`'s output (keys it does not know are ignored).
+
+        Raises
+        ------
+        ValueError
+            If a required key is missing or a value has the wrong form.
+        """
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            values["input"] = Convention.from_json(values["input"]) if "input" in values else MNIST
+            for key in ("labels", "names", "architecture"):
+                values[key] = tuple(values.get(key, ()))
+            return cls(**values)
+        except (TypeError, ValueError, KeyError) as err:
+            raise ValueError(f"not a model card ({err})") from err
+
+    @classmethod
+    def read(cls, model_path: str | Path) -> ModelCard | None:
+        """The card beside a model file, or None when it has none.
+
+        Raises
+        ------
+        ModelFileError
+            The card exists but cannot be read.
+        """
+        path = card_path(model_path)
+        if not path.exists():
+            return None
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as err:
+            raise ModelFileError(f"{path}: unreadable model card ({err})") from err
+
+    def write(self, model_path: str | Path) -> Path:
+        """Write the card beside a model file; returns its path."""
+        path = card_path(model_path)
+        path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return path

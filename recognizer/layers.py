@@ -1,0 +1,131 @@
+"""What each layer of a Keras classifier is, read from its type (never its name).
+
+A model the app did not train names its layers ``dense_3`` or ``block2_conv``;
+the type says what the layer does, so any classifier is shown correctly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers as kl
+
+__all__ = ["KINDS", "LayerInfo", "describe_layers", "layer_kind"]
+
+KINDS: dict[str, str] = {
+    "convolution": "convolution: where each filter finds its pattern",
+    "pooling": "pooling: the strongest (or mean) response per patch",
+    "normalisation": "normalisation: each channel rescaled to a common range",
+    "activation": "activation: a non-linear function of each value",
+    "flatten": "the maps laid out as one long vector",
+    "reshape": "the same values in another shape",
+    "merge": "several layers' outputs combined",
+    "dense": "fully connected units",
+    "model": "a nested model: its layers run as one",
+    "other": "a layer of another kind",
+    "output": "softmax: one probability per class",
+}
+"""Every layer kind and what it does, in words for the page that shows the layers."""
+
+_BY_TYPE: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("model", (keras.Model,)),
+    (
+        "convolution",
+        (kl.Conv1D, kl.Conv2D, kl.Conv3D, kl.DepthwiseConv2D, kl.SeparableConv1D, kl.SeparableConv2D),
+    ),
+    (
+        "pooling",
+        (
+            kl.MaxPooling1D,
+            kl.MaxPooling2D,
+            kl.AveragePooling1D,
+            kl.AveragePooling2D,
+            kl.GlobalMaxPooling1D,
+            kl.GlobalMaxPooling2D,
+            kl.GlobalAveragePooling1D,
+            kl.GlobalAveragePooling2D,
+        ),
+    ),
+    (
+        "normalisation",
+        (kl.BatchNormalization, kl.LayerNormalization, kl.GroupNormalization, kl.UnitNormalization, kl.Rescaling),
+    ),
+    ("activation", (kl.Activation, kl.ReLU, kl.LeakyReLU, kl.PReLU, kl.ELU, kl.Softmax)),
+    ("flatten", (kl.Flatten,)),
+    ("reshape", (kl.Reshape, kl.Permute)),
+    ("merge", (kl.Add, kl.Concatenate, kl.Multiply, kl.Average, kl.Maximum, kl.Subtract)),
+    ("dense", (kl.Dense,)),
+)
+
+HIDDEN = (
+    kl.InputLayer,
+    kl.Dropout,
+    kl.SpatialDropout1D,
+    kl.SpatialDropout2D,
+    kl.GaussianNoise,
+    kl.GaussianDropout,
+    kl.AlphaDropout,
+    kl.ActivityRegularization,
+    kl.Identity,
+)
+"""Layers that are the identity at inference (or the input, which is shown as a preprocessing step)."""
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer worth showing.
+
+    Attributes
+    ----------
+    name : str
+        The layer's name in the model (the key of its activation).
+    kind : str
+        A key of :data:`KINDS`, from the layer's type; ``"output"`` for the layer giving the classes.
+    type : str
+        The layer's class name, e.g. ``"Conv2D"``.
+    shape : tuple of int
+        Output shape without the batch axis.
+    """
+
+    name: str
+    kind: str
+    type: str
+    shape: tuple[int, ...]
+
+    @property
+    def description(self) -> str:
+        """What the layer does, in words."""
+        return KINDS[self.kind]
+
+
+def layer_kind(layer: keras.layers.Layer) -> str:
+    """The kind of a layer (a key of :data:`KINDS` other than ``"output"``), from its type."""
+    return next((kind for kind, types in _BY_TYPE if isinstance(layer, types)), "other")
+
+
+def describe_layers(model: keras.Model) -> list[LayerInfo]:
+    """The layers of ``model`` worth showing, in order, the last being the output.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built single-output classifier (Sequential, functional or subclass with layers).
+
+    Returns
+    -------
+    list of LayerInfo
+        Every layer except the input and those that do nothing at inference
+        (dropout, noise); the layer that gives the model's output has kind ``"output"``.
+    """
+    output = model.outputs[0]
+    shown = [layer for layer in model.layers if not isinstance(layer, HIDDEN)]
+    return [
+        LayerInfo(
+            layer.name,
+            "output" if layer.output is output else layer_kind(layer),
+            type(layer).__name__,
+            tuple(int(d) for d in layer.output.shape[1:]),
+        )
+        for layer in shown
+    ]

@@ -1,0 +1,64 @@
+"""Pen strokes drawn the way a person draws them on the app's canvas or on paper."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+__all__ = ["CANVAS", "render_strokes"]
+
+CANVAS = 128
+"""Side of the square canvas drawings are rendered on before preprocessing."""
+
+
+def render_strokes(strokes: Sequence[np.ndarray], rng: np.random.Generator, canvas: int = CANVAS) -> np.ndarray:
+    """Draw pen strokes the way a person draws on a canvas or on paper.
+
+    A round brush of random width (thin pen to thick brush), the character at a
+    random size and position, either polarity (ink on a dark canvas or on light
+    paper with a gentle lighting gradient), and light noise.
+
+    Parameters
+    ----------
+    strokes : sequence of np.ndarray
+        Each (n, 2) float, x right and y down, in any units.
+    rng : np.random.Generator
+        Source of all randomness.
+    canvas : int
+        Side of the square output.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 (canvas, canvas), values 0..255.
+    """
+    pts = np.concatenate(strokes).astype(np.float64)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    extent = max(float((hi - lo).max()), 1e-6)
+    size = rng.uniform(0.35, 0.85) * canvas
+    width = max(1, round(rng.uniform(0.03, 0.12) * size))
+    span = (hi - lo) / extent * size
+    room = canvas - span - width - 2
+    offset = np.array([rng.uniform(width / 2 + 1, width / 2 + 1 + max(r, 0)) for r in room])
+    ink = np.zeros((canvas, canvas), np.uint8)
+    shift = 4  # sub-pixel precision for anti-aliased drawing
+    for stroke in strokes:
+        p = np.round(((np.asarray(stroke, np.float64) - lo) / extent * size + offset) * (1 << shift)).astype(np.int32)
+        if len(p) == 1 or np.ptp(p, axis=0).max() == 0:
+            cv2.circle(ink, tuple(int(v) for v in p[0]), (width << shift) // 2, 255, -1, cv2.LINE_AA, shift)
+        else:
+            cv2.polylines(ink, [p], False, 255, width, cv2.LINE_AA, shift)
+    alpha = ink.astype(np.float32) / 255.0
+    if rng.random() < 0.5:  # light ink on a dark canvas
+        background = np.full(ink.shape, rng.uniform(0, 40), np.float32)
+        ink_level = rng.uniform(180, 255)
+    else:  # dark ink on paper, unevenly lit
+        ramp = np.linspace(-1, 1, canvas, dtype=np.float32)
+        gx, gy = rng.uniform(-25, 25, 2)
+        background = rng.uniform(170, 250) + gx * ramp[None, :] + gy * ramp[:, None]
+        ink_level = rng.uniform(0, 90)
+    image = background * (1 - alpha) + ink_level * alpha
+    image += rng.normal(0, rng.uniform(0, 5), image.shape).astype(np.float32)
+    return np.clip(image, 0, 255).astype(np.uint8)
