@@ -1,8 +1,109 @@
+"""Pictures of what the network sees: colours, thumbnails, inline PNGs, heatmaps that fit, the confusion plot."""
+
 from __future__ import annotations
 
-import numpy as np
+import base64
 
-from recognizer.visualize import VIRIDIS, colorize, layer_view, layer_views, to_display, upscale
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recognizer.metrics import evaluate_predictions
+from recognizer.visualize import (
+    VIRIDIS,
+    colorbar,
+    colorize,
+    fit_cell,
+    layer_view,
+    layer_views,
+    plot_confusion,
+    png_data_url,
+    thumbnail,
+    to_display,
+    upscale,
+)
+
+
+def decode(url: str) -> np.ndarray:
+    prefix = "data:image/png;base64,"
+    assert url.startswith(prefix)
+    return cv2.imdecode(np.frombuffer(base64.b64decode(url[len(prefix) :]), np.uint8), cv2.IMREAD_UNCHANGED)
+
+
+def test_png_data_urls_are_lossless() -> None:
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (9, 13, 3), dtype=np.uint8)
+    grey = rng.integers(0, 256, (9, 13), dtype=np.uint8)
+    assert np.array_equal(decode(png_data_url(rgb))[..., ::-1], rgb)
+    assert np.array_equal(decode(png_data_url(grey)), grey)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        np.zeros((280, 280, 4), np.uint8),  # the canvas drawing, RGBA
+        np.full((221, 21), 255, np.uint8),  # a tall crop
+        np.ones((20, 3), np.float32),  # a float step
+        np.zeros((28, 28), np.float32),  # the model input
+    ],
+)
+def test_thumbnails_are_square_whatever_the_step(step: np.ndarray) -> None:
+    thumb = thumbnail(step, 80)
+    assert thumb.shape == (80, 80, 3) and thumb.dtype == np.uint8
+
+
+def test_a_thumbnail_keeps_the_aspect_ratio_on_a_margin() -> None:
+    thumb = thumbnail(np.full((100, 20), 255, np.uint8), 50, background=100)
+    ink_columns = np.flatnonzero((thumb[..., 0] == 255).all(axis=0))
+    assert len(ink_columns) == 10 and ink_columns[0] == 20  # 20 px wide scaled by 1/2, centred
+    assert (thumb[:, :20] == 100).all() and (thumb[:, 30:] == 100).all()
+
+
+def test_a_small_input_is_enlarged_with_square_pixels() -> None:
+    checker = (np.indices((4, 4)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    thumb = thumbnail(checker, 40)
+    assert np.array_equal(thumb[::10, ::10, 0], checker)
+    assert np.array_equal(thumb[:, :, 0], np.kron(checker, np.ones((10, 10), np.uint8)))
+
+
+def test_the_colour_bar_runs_from_low_to_high() -> None:
+    bar = colorbar(256, 12)
+    assert bar.shape == (12, 256, 3)
+    assert np.array_equal(bar[0, 0], VIRIDIS[0]) and np.array_equal(bar[-1, -1], VIRIDIS[255])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    side=st.sampled_from([1, 3, 7, 14, 28]),
+    maps=st.integers(1, 256),
+    max_maps=st.one_of(st.none(), st.integers(1, 64)),
+    width=st.integers(60, 800),
+)
+def test_feature_map_grids_fit_the_width(side: int, maps: int, max_maps: int | None, width: int) -> None:
+    activation = np.random.default_rng(0).random((side, side, maps), np.float32)
+    view = layer_view("conv", activation, max_maps, fit_cell(activation, width, max_maps))
+    shown = maps if max_maps is None else min(maps, max_maps)
+    cols = int(np.ceil(np.sqrt(shown)))
+    assert view.image.shape[1] <= max(width, cols * (side + 2))  # at least one pixel per value
+    if cols * (side + 2) * 2 <= width:  # room to enlarge: it is enlarged to more than half the width
+        assert view.image.shape[1] > width / 2
+
+
+@pytest.mark.parametrize("units", [10, 128, 1152])
+def test_dense_layers_fit_the_width(units: int) -> None:
+    activation = np.linspace(0, 1, units, dtype=np.float32)
+    view = layer_view("dense", activation, cell=fit_cell(activation, 360))
+    assert 180 < view.image.shape[1] <= 360
+
+
+def test_layer_views_with_a_width_keep_every_layer_in_order() -> None:
+    acts = {"conv1": np.ones((28, 28, 32), np.float32), "dense": np.ones(128, np.float32), "output": np.ones(10)}
+    views = layer_views(acts, max_maps=16, width=300)
+    assert [v.name for v in views] == list(acts)
+    assert all(v.image.shape[1] <= 300 for v in views)
+    assert views[0].shown == 16 and views[0].total == 32
 
 
 def test_colorize_uses_one_scale_and_marks_padding() -> None:
@@ -46,3 +147,9 @@ def test_dense_layer_is_padded_to_the_next_square() -> None:
 def test_layer_views_keep_the_order() -> None:
     acts = {"conv1": np.zeros((4, 4, 2)), "dense": np.zeros(5), "output": np.full(3, 1 / 3)}
     assert [v.name for v in layer_views(acts)] == ["conv1", "dense", "output"]
+
+
+def test_the_confusion_matrix_is_a_png_written_where_asked(tmp_path) -> None:
+    result = evaluate_predictions(np.array([0, 1, 2, 2]), np.array([0, 1, 2, 1]), ("a", "b", "c"))
+    png = plot_confusion(result, "test", tmp_path / "cm.png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "cm.png").read_bytes() == png
