@@ -84,22 +84,24 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
             st.info(hint(alphabet, mode), icon="✏️")
             return
         try:
-            res = rec.recognize(image)
+            res = rec.recognize(image, widgets.CANVAS_BACKGROUND if mode == "draw" else None)
         except ValueError as err:  # e.g. an upload smaller than 8 x 8 pixels
             st.error(f"**This image cannot be read as a character.** {err}", icon=":material/broken_image:")
             return
         if res.is_blank:
-            st.info(f"{res.blank_reason} Draw {alphabet.prompt}.", icon="✏️")
-            return
-        show_prediction(alphabet, res)
+            ask = "Upload a photo of" if mode == "upload" else "Draw"
+            st.info(f"{res.blank_reason} {ask} {alphabet.prompt}.", icon="✏️")
+        else:
+            show_prediction(alphabet, res)
         st.caption(builders.model_note(rec.card, rec.path))
         st.caption(
             "**How it works:** your drawing is cleaned up into a 28 x 28 picture like the training images"
             " (below), each layer of the network turns it into features (further below), and the last layer"
             " gives every character a probability."
         )
-    show_steps(res)
-    show_layers(rec, res)
+    show_steps(res)  # also when blank: the steps up to where nothing was found show why
+    if not res.is_blank:
+        show_layers(rec, res)
 
 
 def main() -> None:

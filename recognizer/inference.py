@@ -130,20 +130,22 @@ class Recognizer:
         activations = {info.name: out.numpy()[0] for info, out in zip(self.layers, outputs, strict=True)}
         return Forward(activations[self.layers[-1].name], activations)
 
-    def recognize(self, image: np.ndarray) -> Result:
+    def recognize(self, image: np.ndarray, background: float | None = None) -> Result:
         """Preprocess a drawing, bring it into the model's convention and run :meth:`forward`.
 
         Parameters
         ----------
         image : np.ndarray
             uint8, HxW, HxWx3 (RGB) or HxWx4 (RGBA), at least 8x8, values 0..255.
+        background : float, optional
+            The background's grey level when it is known, as on the app's canvas (black: 0).
 
         Raises
         ------
         ValueError
             If the dtype or shape is not one of the above.
         """
-        pre = preprocess(image, self.convention.skip)
+        pre = preprocess(image, self.convention.skip, background)
         if pre.is_blank:
             empty = np.zeros(self.alphabet.num_classes, np.float32)
             return Result([], empty, pre.model_input, pre.steps, {}, pre.polarity, pre.blank_reason)

@@ -78,7 +78,7 @@ class Step(StrEnum):
 SKIPPABLE: dict[Step, str] = {
     Step.BACKGROUND: "a flat background at the median grey level: uneven lighting stays",
     Step.INK: "the grey image as it is: no background removal, no polarity fix (whatever is light is ink)",
-    Step.MASK: "every mark above the noise level is kept, specks too",
+    Step.MASK: "every mark above the threshold is kept, specks too",
     Step.CROPPED: "the whole image, not cut to the ink",
     Step.STROKES: "strokes keep the width they were drawn with",
     Step.BOX: "scaled to fill the 28x28 frame instead of the 20x20 box",
@@ -103,6 +103,8 @@ MIN_CONTRAST = 24.0
 """Least ink contrast (grey levels) that counts as a drawing rather than an empty image."""
 NOISE_FACTOR = 6.0
 """Ink must stand this many noise standard deviations above the background."""
+TWO_TONE = 0.8
+"""Share of the grey-level variance that two flat levels must explain for an image to count as two-tone."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def _tails(values: np.ndarray, fraction: float = 0.002, least: int = 4) -> tuple
     return float(part[:k].mean()), float(part[-k:].mean())
 
 
-def ink_mask(ink: np.ndarray, peak: float, noise: float) -> np.ndarray:
+def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = True) -> np.ndarray:
     """Threshold an ink map against its noise level and drop specks.
 
     Parameters
@@ -241,6 +243,8 @@ def ink_mask(ink: np.ndarray, peak: float, noise: float) -> np.ndarray:
         Typical strength of the strongest ink, in grey levels.
     noise : float
         Standard deviation of the background noise, in grey levels.
+    remove_specks : bool
+        Drop marks smaller than 3 pixels or 5% of the largest one.
 
     Returns
     -------
@@ -251,6 +255,8 @@ def ink_mask(ink: np.ndarray, peak: float, noise: float) -> np.ndarray:
     if peak < max(MIN_CONTRAST, NOISE_FACTOR * noise):
         return np.zeros(ink.shape, dtype=bool)
     mask = (ink > max(0.4 * peak, 3.0 * noise)).astype(np.uint8)
+    if not remove_specks:
+        return mask.astype(bool)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]
     if areas.size == 0:
@@ -300,6 +306,8 @@ def normalise_strokes(ink: np.ndarray) -> np.ndarray:
     # Enlarged, the half-strength contour of the soft edges outlines the strokes with sub-pixel
     # accuracy; shrunk, a fine pen line becomes partial coverage: keep it rather than lose it.
     binary = (work > (0.5 if upscale else 0.2)).astype(np.uint8)
+    if not binary.any():  # only faint coverage left after shrinking: keep every trace of ink
+        binary = (work > 0).astype(np.uint8)
     width, target = stroke_width(binary), STROKE_WIDTH * WORK_SIZE
     grow = round(target - width)
     if grow >= 2 or grow <= -3:
@@ -395,7 +403,76 @@ def _check_skip(skip: frozenset[Step] | set[Step]) -> None:
         raise ValueError(f"cannot skip {', '.join(sorted(map(str, unknown)))}; skippable steps: {', '.join(SKIPPABLE)}")
 
 
-def find_ink(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset()) -> Ink:
+@dataclass(frozen=True)
+class _Separation:
+    level: np.ndarray  # float32 HxW background level
+    ink: np.ndarray  # float32 HxW ink strength in grey levels
+    peak: float
+    mask: np.ndarray  # bool HxW
+    light: bool  # light ink on dark
+
+
+def _separate(
+    gray: np.ndarray, level: np.ndarray, skip: frozenset[Step] | set[Step], light: bool | None = None
+) -> _Separation:
+    """Ink against a background ``level`` (float32 HxW): its strength, peak, mask and polarity.
+
+    ``light`` forces the polarity (a canvas whose background is known). Without
+    the ``INK`` step the grey image itself is the ink; without ``MASK`` specks stay.
+    """
+    diff = gray.astype(np.float32) - level
+    if Step.INK in skip:
+        light, ink = True, gray.astype(np.float32)
+        peak = max(_tails(ink)[1], 1.0)
+    else:
+        darkest, lightest = _tails(diff)
+        light = lightest >= -darkest if light is None else light
+        ink = np.maximum(diff if light else -diff, 0)
+        peak = max(lightest if light else -darkest, 0.0)
+    # Noise from the background's side of the level only, so that ink covering much of the image does not count.
+    side = diff[::2, ::2]
+    side = side[side <= 0] if light else side[side >= 0]
+    noise = 1.4826 * float(np.median(np.abs(side))) if side.size else 0.0
+    return _Separation(level, ink, peak, ink_mask(ink, peak, noise, Step.MASK not in skip), light)
+
+
+def _two_levels(gray: np.ndarray) -> tuple[np.ndarray, bool] | None:
+    """A flat background for a clean two-tone image: (level as float32 HxW, whether the ink is light).
+
+    Otsu's threshold splits the grey levels; the background is the larger part
+    (when the two are about even, the one that holds more of the image's edge).
+    None unless the image is two-tone: the split must explain at least
+    :data:`TWO_TONE` of the grey-level variance (noise alone explains about 0.64).
+    """
+    threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = gray > threshold
+    share = float(bright.mean())
+    if not 0 < share < 1:
+        return None
+    explained = share * (1 - share) * (float(gray[bright].mean()) - float(gray[~bright].mean())) ** 2
+    if explained < TWO_TONE * float(gray.var()):
+        return None
+    if abs(share - 0.5) < 0.05:
+        edge = np.concatenate([bright[0], bright[-1], bright[:, 0], bright[:, -1]])
+        share = float(edge.mean())
+    background_is_bright = share > 0.5
+    level = float(np.median(gray[bright] if background_is_bright else gray[~bright]))
+    return np.full(gray.shape, level, np.float32), not background_is_bright
+
+
+def _scattered(mask: np.ndarray) -> bool:
+    """Whether the marks of a mask are only specks scattered far apart (none spans a tenth of their extent)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 4:
+        return False
+    extent = max(mask[bounding_box(mask)].shape)
+    largest = int(np.max(np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])))
+    return largest < 0.1 * extent
+
+
+def find_ink(
+    image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset(), background: float | None = None
+) -> Ink:
     """Find the character's ink in a drawing, photo or scan and cut it out.
 
     Parameters
@@ -405,6 +482,9 @@ def find_ink(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset())
         Either polarity; any background that is smooth (uniform, or unevenly lit).
     skip : set of Step
         Steps to switch off (``BACKGROUND``, ``INK``, ``MASK``, ``CROPPED``; see :data:`SKIPPABLE`).
+    background : float, optional
+        The background's grey level when it is known (the app's canvas is black: 0).
+        The ink is then whatever differs from it, however much of the image it covers.
 
     Returns
     -------
@@ -423,37 +503,37 @@ def find_ink(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset())
     gray = limit_size(to_grayscale(image))
     steps[Step.GRAYSCALE] = gray
 
-    if Step.BACKGROUND in skip:
-        background = np.full(gray.shape, np.median(gray), np.float32)
+    if background is not None:
+        level = np.full(gray.shape, background, np.float32)
+    elif Step.BACKGROUND in skip:
+        level = np.full(gray.shape, np.median(gray), np.float32)
     else:
-        background = fit_background(gray)
-        steps[Step.BACKGROUND] = np.clip(background, 0, 255).astype(np.uint8)
-    diff = gray.astype(np.float32) - background
-    noise = 1.4826 * float(np.median(np.abs(diff[::2, ::2])))
-    if Step.INK in skip:
-        polarity = "light ink on dark"
-        ink = gray.astype(np.float32)
-        peak = max(_tails(ink)[1], 1.0)
-    else:
-        darkest, lightest = _tails(diff)
-        light = lightest >= -darkest
-        polarity = "light ink on dark" if light else "dark ink on light"
-        ink = np.maximum(diff if light else -diff, 0)
-        peak = max(lightest, -darkest)
+        level = fit_background(gray)
+    found = _separate(gray, level, skip, light=None if background is None else background < 128)
+    refit = not found.mask.any() and found.peak >= MIN_CONTRAST and background is None and Step.BACKGROUND not in skip
+    # A character cropped tight (ink over much of the image, touching its edges) can bend the fitted
+    # surface towards the ink: split the image into two grey levels instead, as a clean scan has.
+    if refit and (two_tone := _two_levels(gray)):
+        split = _separate(gray, two_tone[0], skip, two_tone[1])
+        found = split if split.mask.any() else found
+    level, ink, peak, mask = found.level, found.ink, found.peak, found.mask
+    polarity = "light ink on dark" if found.light else "dark ink on light"
+    if Step.BACKGROUND not in skip:
+        steps[Step.BACKGROUND] = np.clip(level, 0, 255).astype(np.uint8)
+    if Step.INK not in skip:
         steps[Step.INK] = np.clip(ink * (255.0 / max(peak, 1.0)), 0, 255).astype(np.uint8)
+    if Step.MASK not in skip:
+        steps[Step.MASK] = mask.astype(np.uint8) * np.uint8(255)
 
     def blank(reason: str) -> Ink:
         return Ink(None, steps, polarity, reason)
 
-    if Step.MASK in skip:
-        mask = ink > 3.0 * noise if peak >= MIN_CONTRAST else np.zeros(ink.shape, bool)
-    else:
-        mask = ink_mask(ink, peak, noise)
-        steps[Step.MASK] = mask.astype(np.uint8) * np.uint8(255)
     if not mask.any():
         if peak < MIN_CONTRAST:
             return blank("Nothing to recognise: the image is one flat colour (empty, or inked all over).")
         return blank("No character found: only faint marks or noise.")
+    if _scattered(mask):
+        return blank("No character found: only scattered specks.")
 
     box = bounding_box(mask)
     if max(mask[box].shape) < 3 or max(mask[box].shape) < 1.8 * stroke_width(mask[box]):
@@ -502,7 +582,9 @@ def normalise(cropped: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset
     return steps
 
 
-def preprocess(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset()) -> Preprocessed:
+def preprocess(
+    image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset(), background: float | None = None
+) -> Preprocessed:
     """Turn a drawing, photo or scan of one character into the canonical model input.
 
     :func:`find_ink`, then :func:`normalise`.
@@ -514,6 +596,8 @@ def preprocess(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset(
         Either polarity; any background that is smooth (uniform, or unevenly lit).
     skip : set of Step
         Steps to switch off (see :data:`SKIPPABLE`); none by default.
+    background : float, optional
+        The background's grey level when it is known (see :func:`find_ink`).
 
     Returns
     -------
@@ -526,7 +610,7 @@ def preprocess(image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset(
     ValueError
         If the dtype or shape is not one of the above, or a step cannot be skipped.
     """
-    ink = find_ink(image, skip)
+    ink = find_ink(image, skip, background)
     if ink.cropped is None:
         return Preprocessed(np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32), ink.steps, ink.polarity, ink.blank_reason)
     steps = ink.steps | normalise(ink.cropped, skip)

@@ -72,11 +72,17 @@ def probability_bars(alphabet: Alphabet, top_k: list[tuple[str, float]]) -> str:
 
 
 def steps_strip(steps: dict[Step, np.ndarray]) -> str:
-    """Every preprocessing step side by side as thumbnails, ending with the 28 x 28 model input, large."""
-    *before, last = steps
-    figures = [f"<figure>{img(thumbnail(steps[s], THUMB), s)}<figcaption>{s}</figcaption></figure>" for s in before]
-    big = img(upscale(thumbnail(steps[last], 28), MODEL_INPUT_ZOOM), last)
-    figures.append(f"<figure>{big}<figcaption>{last}, 28 x 28</figcaption></figure>")
+    """Every preprocessing step side by side as thumbnails, ending with the 28 x 28 model input, large.
+
+    Steps of a blank image end where nothing was found; they are all thumbnails.
+    """
+    figures = []
+    for step, image in steps.items():
+        if step == Step.MODEL_INPUT:
+            big = img(upscale(thumbnail(image, 28), MODEL_INPUT_ZOOM), step)
+            figures.append(f"<figure>{big}<figcaption>{step}, 28 x 28</figcaption></figure>")
+        else:
+            figures.append(f"<figure>{img(thumbnail(image, THUMB), step)}<figcaption>{step}</figcaption></figure>")
     return f'<div class="hl hl-strip">{"".join(figures)}</div>'
 
 

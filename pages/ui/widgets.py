@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from recognizer.inference import Recognizer
 
 __all__ = [
+    "CANVAS_BACKGROUND",
     "CANVAS_KEY",
     "UPLOAD_KEY",
     "chart",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 CANVAS_SIZE = 280
+CANVAS_BACKGROUND = 0
+"""Grey level of the canvas: black, so that the white ink is light on dark like the training images."""
 CANVAS_KEY = "canvas"  # session-state key of the drawing canvas; "Clear" adds a suffix
 UPLOAD_KEY = "upload"
 INPUTS = {"draw": "Draw", "upload": "Upload a photo"}
@@ -160,7 +163,7 @@ def drawn_image() -> np.ndarray | None:
     result = st_canvas(
         stroke_width=st.session_state.get("pen", 20),
         stroke_color="#FFFFFF",
-        background_color="#000000",
+        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
         width=CANVAS_SIZE,
         height=CANVAS_SIZE,
         drawing_mode="freedraw",
