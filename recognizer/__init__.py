@@ -15,10 +15,7 @@ Importing the package is cheap; TensorFlow is imported on first use of
 :func:`load`, :class:`Recognizer`, :class:`Result` or :class:`Forward`.
 """
 
-import os
 from importlib import import_module
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before anything imports TensorFlow
 
 from .alphabets import ALPHABETS, Alphabet, get_alphabet
 from .card import ModelCard, ModelFileError

@@ -94,8 +94,12 @@ class Convention:
             raise ValueError(f"polarity must be 'light on dark' or 'dark on light', got {self.polarity!r}")
         if self.placement not in PLACEMENTS:
             raise ValueError(f"placement must be one of {', '.join(PLACEMENTS)}, got {self.placement!r}")
-        if self.std == 0:
-            raise ValueError("std must not be 0")
+        if not (np.isfinite(self.mean) and np.isfinite(self.std) and self.std != 0):
+            raise ValueError(f"mean and std must be finite and std not 0, got {self.mean} and {self.std}")
+        if not np.all(np.isfinite(self.value_range)) or self.value_range[0] == self.value_range[1]:
+            raise ValueError(f"value_range must be two different finite values, got {self.value_range}")
+        if min(self.shape) < 1:
+            raise ValueError(f"every dimension of the shape must be at least 1, got {self.shape}")
         if self.side < 8:
             raise ValueError(f"an input of {self.side}x{self.side} is too small for a character")
 

@@ -6,11 +6,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from .alphabets import Alphabet, get_alphabet
+from .backend import keras, tf
 from .card import ModelCard
 from .convention import Convention
 from .layers import LayerInfo, describe_layers

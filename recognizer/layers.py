@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
-from keras import layers as kl
+from .backend import keras
+
+kl = keras.layers
 
 __all__ = ["KINDS", "LayerInfo", "describe_layers", "layer_kind"]
 

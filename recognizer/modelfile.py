@@ -12,9 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import keras
-
 from .alphabets import Alphabet
+from .backend import keras
 from .card import ModelCard, ModelFileError
 
 __all__ = ["ModelFileError", "architecture_summary", "load_model", "save_model"]
@@ -38,7 +37,7 @@ def save_model(model: keras.Model, path: str | Path, card: ModelCard) -> ModelCa
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Save an uncompiled copy: no optimizer state, a smaller file that loads faster.
-    plain = keras.Model.from_config(model.get_config())
+    plain = type(model).from_config(model.get_config())  # a Sequential model needs Sequential.from_config
     plain.set_weights(model.get_weights())
     plain.save(path)
     card = replace(card, architecture=tuple(architecture_summary(model)))

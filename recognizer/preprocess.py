@@ -286,7 +286,7 @@ def _resize_long_side(image: np.ndarray, side: int, interpolation: int) -> np.nd
     return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interpolation)
 
 
-def normalise_strokes(ink: np.ndarray) -> np.ndarray:
+def normalise_strokes(ink: np.ndarray, crop: bool = True) -> np.ndarray:
     """Rescale a cropped character to ``WORK_SIZE`` and give its strokes the standard width.
 
     Parameters
@@ -294,6 +294,8 @@ def normalise_strokes(ink: np.ndarray) -> np.ndarray:
     ink : np.ndarray
         float32 HxW in [0, 1], the character's anti-aliased strokes (1 at full
         strength), cropped to their bounding box.
+    crop : bool
+        Cut the result to the strokes; without, the whole input stays (when it was not cropped).
 
     Returns
     -------
@@ -317,7 +319,7 @@ def normalise_strokes(ink: np.ndarray) -> np.ndarray:
         # Never erode a character away: keep the original where thinning would erase most of it.
         if grow > 0 or changed.sum() > 0.25 * binary.sum():
             binary = changed
-    return binary[bounding_box(binary)] * np.uint8(255)
+    return (binary[bounding_box(binary)] if crop else binary) * np.uint8(255)
 
 
 def fit_box(strokes: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
@@ -363,11 +365,11 @@ def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE, by_mass: bool = True
     if by_mass:
         row = float(box.sum(axis=1) @ np.arange(h)) / total
         col = float(box.sum(axis=0) @ np.arange(w)) / total
+        centre = CENTRE * size / MODEL_SIZE
+        top = int(np.clip(round(centre - row), 0, size - h))
+        left = int(np.clip(round(centre - col), 0, size - w))
     else:
-        row, col = (h - 1) / 2, (w - 1) / 2
-    centre = CENTRE * size / MODEL_SIZE
-    top = int(np.clip(round(centre - row), 0, size - h))
-    left = int(np.clip(round(centre - col), 0, size - w))
+        top, left = (size - h) // 2, (size - w) // 2
     out = np.zeros((size, size), np.float32)
     out[top : top + h, left : left + w] = box
     return out
@@ -574,7 +576,7 @@ def normalise(cropped: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset
     if Step.STROKES in skip:
         strokes = np.rint(cropped * 255).astype(np.uint8)
     else:
-        strokes = steps[Step.STROKES] = normalise_strokes(cropped)
+        strokes = steps[Step.STROKES] = normalise_strokes(cropped, crop=Step.CROPPED not in skip)
     box = fit_box(strokes, MODEL_SIZE if Step.BOX in skip else BOX_SIZE)
     if Step.BOX not in skip:
         steps[Step.BOX] = box

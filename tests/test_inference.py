@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from app_samples import model_file, needs_model
@@ -16,6 +17,7 @@ from hypothesis.extra.numpy import arrays
 
 import recognizer
 from recognizer.card import ModelCard
+from recognizer.convention import Convention
 from recognizer.modelfile import save_model
 from recognizer.training.architectures import build_cnn, build_mlp
 
@@ -162,3 +164,58 @@ def test_load_runs_tensorflow_on_one_thread_in_a_fresh_process() -> None:
     code += "print(tf.config.threading.get_intra_op_parallelism_threads())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "1"
+
+
+# --- a model with another input convention -----------------------------------------------------------------------
+
+
+def flat_dark_on_light_model() -> keras.Model:
+    """784 values in 0..255, black ink on white, as many models trained outside this project expect."""
+    inputs = keras.Input((784,))
+    hidden = keras.layers.Dense(16, activation="relu", name="hidden")(keras.layers.Rescaling(1 / 255)(inputs))
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax", name="probs")(hidden))
+
+
+def channels_first_model() -> keras.Model:
+    """(1, 28, 28) in -1..1, as a PyTorch-style model expects."""
+    return keras.Sequential(
+        [keras.Input((1, 28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax", name="probs")]
+    )
+
+
+CONVENTIONS = {
+    "flat 0..255 dark on light": (
+        flat_dark_on_light_model,
+        Convention(shape=(784,), value_range=(0, 255), polarity="dark on light"),
+        lambda canonical: (255 * (1 - canonical)).reshape(1, 784),
+    ),
+    "channels first -1..1": (
+        channels_first_model,
+        Convention(shape=(1, 28, 28), channels_first=True, value_range=(-1, 1)),
+        lambda canonical: (2 * canonical - 1).reshape(1, 1, 28, 28),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CONVENTIONS)
+def test_a_model_with_another_convention_runs_on_convention_apply(tmp_path: Path, name: str) -> None:
+    """forward(convention.apply(canonical)) gives what the model gives on the tensor built by hand."""
+    build, convention, by_hand = CONVENTIONS[name]
+    keras.utils.set_random_seed(0)
+    model = build()
+    path = tmp_path / "custom.keras"
+    save_model(model, path, ModelCard("custom", "digits", tuple("0123456789"), input=convention))
+    rec = recognizer.load("digits", model=path)
+    assert rec.convention == convention
+    assert rec.layers[-1].kind == "output" and rec.layers[-1].name == "probs"
+
+    drawing = digit("7")
+    canonical = recognizer.preprocess(drawing).model_input
+    out = rec.forward(rec.convention.apply(canonical))
+    assert out.probabilities.shape == (10,) and out.probabilities.sum() == pytest.approx(1, abs=1e-5)
+    expected = model.predict(by_hand(canonical), verbose=0)[0]
+    assert np.allclose(out.probabilities, expected, atol=1e-6)
+    assert not np.allclose(model.predict(by_hand(1 - canonical), verbose=0)[0], expected, atol=1e-3), (
+        "the other polarity gives other probabilities, so the comparison above can tell them apart"
+    )
+    assert np.allclose(rec.recognize(drawing).probabilities, out.probabilities, atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from drawing import digit, noisy_photo, rgba_on_transparent
@@ -12,9 +13,14 @@ from hypothesis.extra.numpy import arrays
 from recognizer.preprocess import (
     BOX_SIZE,
     MODEL_SIZE,
+    SKIPPABLE,
     STROKE_WIDTH,
+    Step,
+    bounding_box,
     centre_by_mass,
+    find_ink,
     fit_background,
+    normalise,
     preprocess,
     stroke_width,
     to_grayscale,
@@ -186,3 +192,131 @@ def test_any_valid_image_never_crashes(image: np.ndarray) -> None:
 def test_any_invalid_image_raises_value_error(image: np.ndarray) -> None:
     with pytest.raises(ValueError):
         preprocess(image)
+
+
+# --- the public stages and skipping steps -------------------------------------------------------------------------
+
+
+def canvas_rgba(image: np.ndarray) -> np.ndarray:
+    """White ink on an opaque black RGBA canvas, as the app's canvas sends a drawing."""
+    return np.dstack([image] * 3 + [np.full(image.shape, 255, np.uint8)])
+
+
+def box_size(image: np.ndarray) -> tuple[int, int]:
+    rows, cols = bounding_box(image > 0.05)
+    return rows.stop - rows.start, cols.stop - cols.start
+
+
+@pytest.mark.parametrize(
+    "image",
+    [canvas_rgba(digit("3")), 255 - digit("5"), noisy_photo(digit("2", size=400, width=8))],
+    ids=["canvas", "black on white", "photo"],
+)
+@pytest.mark.parametrize(
+    "skip", [frozenset(), frozenset({Step.MASK, Step.STROKES, Step.MODEL_INPUT})], ids=["all", "some"]
+)
+def test_find_ink_then_normalise_is_preprocess(image: np.ndarray, skip: frozenset[Step]) -> None:
+    ink = find_ink(image, skip)
+    steps = ink.steps | normalise(ink.cropped, skip)
+    result = preprocess(image, skip)
+    assert list(steps) == list(result.steps)
+    assert all(np.array_equal(steps[name], result.steps[name]) for name in steps)
+    assert np.array_equal(steps[Step.MODEL_INPUT], result.model_input)
+    assert ink.polarity == result.polarity
+
+
+def test_a_full_run_has_every_step_in_enum_order() -> None:
+    assert list(preprocess(canvas_rgba(digit("3"))).steps) == list(Step)
+
+
+@pytest.mark.parametrize("step", SKIPPABLE)
+def test_a_skipped_step_is_left_out(step: Step) -> None:
+    result = preprocess(canvas_rgba(digit("3")), {step})
+    assert not result.is_blank
+    assert list(result.steps) == [s for s in Step if s != step or s == Step.MODEL_INPUT], "the model input stays"
+    x = result.model_input
+    assert x.shape == (MODEL_SIZE, MODEL_SIZE) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.5
+
+
+@pytest.mark.parametrize("step", [Step.INPUT, Step.GRAYSCALE, "colour"])
+def test_skipping_a_step_that_cannot_be_skipped_raises(step) -> None:
+    with pytest.raises(ValueError, match="cannot skip"):
+        preprocess(digit("3"), {step})
+    with pytest.raises(ValueError, match="cannot skip"):
+        find_ink(digit("3"), {step})
+    with pytest.raises(ValueError, match="cannot skip"):
+        normalise(np.ones((20, 10), np.float32), {step})
+
+
+SMALL_IN_A_CORNER = digit("4", scale=0.15, offset=(0.3, 0.3))
+
+
+def test_skipping_crop_and_strokes_keeps_the_whole_image() -> None:
+    """Not cut to the ink (and strokes not rescaled), a small character stays small and in its corner."""
+    cropped = preprocess(SMALL_IN_A_CORNER).model_input
+    whole = preprocess(SMALL_IN_A_CORNER, {Step.CROPPED, Step.STROKES}).model_input
+    assert max(box_size(cropped)) == BOX_SIZE
+    assert max(box_size(whole)) <= 6
+    assert (centre_of_mass(whole) > 14).all(), "still bottom right"
+
+
+def test_skipping_crop_alone_keeps_the_whole_image() -> None:
+    whole = preprocess(SMALL_IN_A_CORNER, {Step.CROPPED}).model_input
+    assert max(box_size(whole)) < BOX_SIZE
+
+
+def test_skipping_box_fills_the_frame() -> None:
+    boxed = preprocess(digit("7")).model_input
+    filled = preprocess(digit("7"), {Step.BOX}).model_input
+    assert max(box_size(boxed)) == BOX_SIZE
+    assert max(box_size(filled)) == MODEL_SIZE
+
+
+def test_skipping_model_input_centres_by_box_not_mass() -> None:
+    """A 7's ink is mostly at the top: centred by its box, its centre of mass sits well above the middle."""
+    by_mass = preprocess(digit("7")).model_input
+    by_box = preprocess(digit("7"), {Step.MODEL_INPUT}).model_input
+    assert np.abs(centre_of_mass(by_mass) - 14).max() < 1
+    assert centre_of_mass(by_box)[0] < 12
+    rows, cols = bounding_box(by_box > 0)
+    assert abs((rows.start + rows.stop - 1) / 2 - 13.5) <= 1 and abs((cols.start + cols.stop - 1) / 2 - 13.5) <= 1
+
+
+def test_skipping_ink_makes_white_paper_the_ink() -> None:
+    normal = preprocess(255 - digit("7"))
+    raw = preprocess(255 - digit("7"), {Step.INK})
+    assert normal.model_input.mean() < 0.2
+    assert raw.model_input.mean() > 0.4, "the paper fills the box"
+    assert raw.polarity == "light ink on dark", "no polarity fix"
+
+
+@st.composite
+def drawings(draw) -> np.ndarray:
+    """Random images: uint8 noise, or a few random strokes on a flat background; HxW, HxWx3 or HxWx4, sides 8..120."""
+    h, w = draw(st.integers(8, 120)), draw(st.integers(8, 120))
+    channels = draw(st.sampled_from([0, 3, 4]))
+    shape = (h, w) if channels == 0 else (h, w, channels)
+    if draw(st.booleans()):
+        return draw(arrays(np.uint8, shape))
+    image = np.full((h, w), draw(st.integers(0, 255)), np.uint8)
+    points = draw(st.lists(st.tuples(st.integers(-5, w + 5), st.integers(-5, h + 5)), min_size=1, max_size=6))
+    width = draw(st.integers(1, 12))
+    cv2.polylines(image, [np.array(points, np.int32)], False, draw(st.integers(0, 255)), width, cv2.LINE_AA)
+    return image if channels == 0 else np.dstack([image] * channels)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawings(), st.sets(st.sampled_from(list(SKIPPABLE))), st.none() | st.integers(0, 255))
+def test_find_ink_and_normalise_never_crash(image: np.ndarray, skip: set[Step], background: int | None) -> None:
+    """Any image, skip set and known background: blank with a reason, or cropped ink that normalises to 28x28."""
+    ink = find_ink(image, skip, background)
+    if ink.cropped is None:
+        assert ink.blank_reason
+        return
+    assert ink.blank_reason is None
+    assert ink.cropped.ndim == 2 and ink.cropped.dtype == np.float32
+    assert 0.0 <= ink.cropped.min() and ink.cropped.max() <= 1.0
+    x = normalise(ink.cropped, skip)[Step.MODEL_INPUT]
+    assert x.shape == (MODEL_SIZE, MODEL_SIZE) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0

@@ -52,7 +52,7 @@ def chart_cards(alphabet: Alphabet) -> str:
     """Every label's canonical drawing with its glyph, name and transliteration, in alphabet order."""
     cards = [
         f"<figure>{img(thumbnail(template_image(g, 56, 4.0), 56), n)}"
-        f"<figcaption><strong>{g} {n}</strong><br>{t}</figcaption></figure>"
+        f"<figcaption><strong>{escape(g)} {escape(n)}</strong><br>{escape(t)}</figcaption></figure>"
         for g, n, t in zip(alphabet.labels, alphabet.names, alphabet.transliterations, strict=True)
     ]
     return f'<div class="hl hl-runes">{"".join(cards)}</div>'

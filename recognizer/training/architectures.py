@@ -6,11 +6,12 @@ softmax layer named ``output``.
 
 from __future__ import annotations
 
-import keras
 import numpy as np
-from keras import layers
 
+from ..backend import keras
 from ..preprocess import MODEL_SIZE
+
+layers = keras.layers
 
 __all__ = ["BUILDERS", "CNN_BLOCKS", "build_cnn", "build_mlp", "fold_batch_norm"]
 

@@ -16,11 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from ..alphabets import get_alphabet
+from ..backend import keras, tf
 from ..card import ModelCard
 from ..convention import MNIST
 from ..metrics import evaluate_predictions

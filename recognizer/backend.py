@@ -1,0 +1,52 @@
+"""TensorFlow and Keras, imported once and quietly.
+
+TensorFlow's C++ start-up prints lines before its logging can be configured
+(``TF_CPP_MIN_LOG_LEVEL`` does not reach them): oneDNN notices, "Could not find
+cuda drivers" and "failed call to cuInit: ... CUDA error" on a machine without
+a GPU. Nothing is wrong then, so those lines are dropped; anything else
+TensorFlow says while starting is passed on to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["STARTUP_NOISE", "keras", "quiet_stderr", "tf"]
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog|oneDNN custom operations are on|Could not find cuda drivers"
+    r"|failed call to cuInit|cpu_feature_guard|This TensorFlow binary is optimized|To enable the following instructions"
+)
+"""Lines TensorFlow prints at start-up on a healthy CPU-only machine."""
+
+
+@contextmanager
+def quiet_stderr(noise: re.Pattern[str] = STARTUP_NOISE) -> Iterator[None]:
+    """Capture what C++ code writes to file descriptor 2 meanwhile, and pass on every line but ``noise``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
+                if not noise.search(line):
+                    sys.stderr.write(line)
+
+
+with quiet_stderr():
+    import keras
+    import tensorflow as tf
+
+    tf.config.list_physical_devices()  # device discovery prints its notices now, while they are dropped

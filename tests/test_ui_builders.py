@@ -1,0 +1,121 @@
+"""The pages' HTML builders on their own: one element per candidate, step, class and layer, and text escaped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from drawing import digit
+
+from pages.ui import builders
+from recognizer.alphabets import ALPHABETS, Alphabet
+from recognizer.card import ModelCard
+from recognizer.layers import KINDS, LayerInfo
+from recognizer.preprocess import preprocess
+
+DIGITS, RUNES = ALPHABETS["digits"], ALPHABETS["runes"]
+# Labels and a name that would break the HTML if written as they are.
+ODD = Alphabet("odd", "Odd", ("<b>", "&", "x"), ("<b>", "ampersand <i>", "x"), ("b", "and", "x"))
+
+
+def sections(html: str) -> list[str]:
+    return re.findall(r"<section>(.*?)</section>", html)
+
+
+def test_probability_bars_one_row_per_candidate() -> None:
+    html = builders.probability_bars(DIGITS, [("7", 0.9), ("1", 0.075), ("2", 0.025)])
+    assert html.count('class="hl-track"') == 3
+    assert re.findall(r'class="hl-pct"[^>]*>([^<]*)<', html) == ["90.0%", "7.5%", "2.5%"]
+    assert re.findall(r'style="width: ([\d.]+)%"', html) == ["90.0", "7.5", "2.5"]
+    assert html.count('class="hl-first"') == 2, "the winner's label and percentage stand out"
+
+
+def test_probability_bars_name_the_runes() -> None:
+    html = builders.probability_bars(RUNES, [("ᛏ", 0.8), ("ᚠ", 0.2)])
+    assert "ᛏ tiwaz (t)" in html and "ᚠ fehu (f)" in html
+
+
+def test_steps_strip_one_figure_per_step() -> None:
+    steps = preprocess(digit("3")).steps
+    html = builders.steps_strip(steps)
+    assert html.count("<figure>") == len(steps)
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    assert captions == [step.value for step in list(steps)[:-1]] + ["model input, 28 x 28"]
+    widths = re.findall(r'<img [^>]*width="(\d+)"', html)
+    assert widths == [str(builders.THUMB)] * (len(steps) - 1) + ["140"], "the model input is shown 5 times enlarged"
+
+
+def test_output_columns_heights_are_the_probabilities() -> None:
+    probabilities = np.array([0.0, 0.5, 0.25, 0.125, 0.125, 0, 0, 0, 0, 0], np.float32)
+    html = builders.output_columns(DIGITS, probabilities)
+    assert html.count('class="hl-col"') == 10
+    heights = [float(h) for h in re.findall(r'style="height: ([\d.]+)%"', html)]
+    assert np.allclose(heights, 100 * probabilities, atol=0.05)
+    assert re.findall(r"<span>(.*?)</span>", html) == list(DIGITS.labels)
+
+
+def test_layer_cards_one_section_per_layer() -> None:
+    layers = [
+        LayerInfo("conv_a", "convolution", "Conv2D", (28, 28, 4)),
+        LayerInfo("dense_b", "dense", "Dense", (16,)),
+        LayerInfo("probs", "output", "Dense", (10,)),
+    ]
+    rng = np.random.default_rng(0)
+    probabilities = np.full(10, 0.1, np.float32)
+    activations = {
+        "conv_a": rng.random((28, 28, 4), np.float32),
+        "dense_b": rng.random(16, np.float32),
+        "probs": probabilities,
+    }
+    cards = sections(builders.layer_cards(layers, activations, DIGITS))
+    assert len(cards) == 3
+    for info, card in zip(layers, cards, strict=True):
+        assert KINDS[info.kind] in card
+    assert "conv_a (28 x 28 x 4)" in cards[0] and "dense_b (16)" in cards[1]
+    assert cards[0].count("<img") == 1 and cards[1].count("<img") == 1
+    assert "<img" not in cards[2] and cards[2].count('class="hl-col"') == 10, "the output: one column per class"
+
+
+def test_layer_cards_show_at_most_max_maps_unless_asked() -> None:
+    layers = [LayerInfo("wide", "convolution", "Conv2D", (4, 4, 40)), LayerInfo("probs", "output", "Dense", (10,))]
+    activations = {"wide": np.ones((4, 4, 40), np.float32), "probs": np.full(10, 0.1, np.float32)}
+    assert f"first {builders.MAX_MAPS} of 40 maps" in builders.layer_cards(layers, activations, DIGITS)
+    assert "of 40 maps" not in builders.layer_cards(layers, activations, DIGITS, show_all=True)
+
+
+def test_labels_and_layer_names_are_escaped() -> None:
+    bars = builders.probability_bars(ODD, [("<b>", 0.6), ("&", 0.4)])
+    columns = builders.output_columns(ODD, np.array([0.6, 0.4, 0.0], np.float32))
+    layers = [LayerInfo("<script>", "dense", "Dense", (3,)), LayerInfo("out", "output", "Dense", (3,))]
+    activations = {"<script>": np.ones(3, np.float32), "out": np.array([0.6, 0.4, 0.0], np.float32)}
+    cards = builders.layer_cards(layers, activations, ODD)
+    for html in (bars, columns, cards):
+        assert "<b>" not in html and "&lt;b&gt;" in html
+    assert "&amp; ampersand &lt;i&gt; (and)" in bars
+    assert "<script>" not in cards and "&lt;script&gt;" in cards
+
+
+@pytest.mark.parametrize(
+    ("validation", "note"),
+    [
+        (
+            {"mnist_test": {"samples": 10000, "accuracy": 0.9951}, "unipen_val": {"samples": 900, "accuracy": 0.97}},
+            "Model `digits_cnn.keras` · validation accuracy 99.5% on mnist test, 97.0% on unipen val",
+        ),
+        ({}, "Model `digits_cnn.keras`"),
+    ],
+    ids=["validated", "no validation"],
+)
+def test_model_note_lists_the_accuracies(validation: dict, note: str) -> None:
+    card = ModelCard("digits_cnn", "digits", DIGITS.labels, validation=validation)
+    assert builders.model_note(card, Path("models/digits_cnn.keras")) == note
+
+
+def test_chart_cards_show_every_rune_with_its_name() -> None:
+    html = builders.chart_cards(RUNES)
+    assert html.count("<img") == 24
+    captions = re.findall(r"<figcaption><strong>(\S+) (\S+)</strong><br>(\S+)</figcaption>", html)
+    assert captions == list(zip(RUNES.labels, RUNES.names, RUNES.transliterations, strict=True))
+    assert set(re.findall(r'alt="([^"]*)"', html)) == set(RUNES.names)
