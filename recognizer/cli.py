@@ -18,6 +18,8 @@ from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
 
 __all__ = ["main"]
 
+SCRIPT = "handwriting-lab"
+"""The console script installed by ``pip install -e .`` (in requirements.txt)."""
 IN_REPO = "a relative path starts at the repository, not the working directory"
 
 
@@ -80,7 +82,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m recognizer", description="Handwriting Lab recognizer")
+    prog = SCRIPT if Path(sys.argv[0]).name == SCRIPT else "python -m recognizer"
+    parser = argparse.ArgumentParser(prog=prog, description="Handwriting Lab recognizer")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:

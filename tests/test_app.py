@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -279,3 +280,8 @@ def test_the_models_page_shows_validation_accuracy() -> None:
         for m in a.models
         if a.model_path(m).is_file()
     ), "one confusion matrix per validation set"
+
+
+def test_users_never_see_tracebacks() -> None:
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"

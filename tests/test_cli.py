@@ -1,8 +1,9 @@
-"""``python -m recognizer predict``: JSON lines, bad files reported, exit codes."""
+"""The command line: JSON lines, bad files reported, exit codes, from any folder, and nothing alarming on stderr."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +16,26 @@ from drawing import digit, noisy_photo
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "recognizer", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "recognizer", *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
+
+
+@needs_model("digits")
+def test_cli_runs_from_any_folder_and_says_nothing_on_stderr_when_all_is_well(tmp_path: Path) -> None:
+    cv2.imwrite(str(tmp_path / "seven.png"), 255 - digit("7"))
+    proc = run_cli("predict", "--alphabet", "digits", "seven.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["top_k"][0][0] == "7"
+    assert proc.stderr == "", "no TensorFlow start-up noise (oneDNN, CUDA) for a newcomer to worry about"
+
+
+def test_the_console_script_is_installed() -> None:
+    script = shutil.which("handwriting-lab")
+    assert script, "pip install -r requirements.txt installs the project and its handwriting-lab script"
+    proc = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: handwriting-lab")
 
 
 def test_cli_predict_prints_json_lines_and_reports_bad_files(tmp_path: Path) -> None:
