@@ -143,6 +143,16 @@ def test_an_empty_canvas_shows_a_hint(untrained_models: Path) -> None:
     assert not at.metric and not html_blocks(at, "hl-layers")
 
 
+def test_a_drawing_survives_a_visit_to_the_upload(untrained_models: Path) -> None:
+    at = draw_on(open_app(), SAMPLES["digits"][1])
+    before = prediction(at)
+    at.segmented_control(key="input_mode").set_value("upload").run()
+    assert not at.metric
+    at.segmented_control(key="input_mode").set_value("draw").run()
+    assert not at.exception, at.exception
+    assert prediction(at) == before
+
+
 def test_clear_starts_a_fresh_canvas(untrained_models: Path) -> None:
     at = draw_on(open_app(), SAMPLES["digits"][1])
     assert at.metric

@@ -40,6 +40,8 @@ CANVAS_BACKGROUND = 0
 CANVAS_KEY = "canvas"  # session-state key of the drawing canvas; "Clear" adds a suffix
 UPLOAD_KEY = "upload"
 INPUTS = {"draw": "Draw", "upload": "Upload a photo"}
+LAST_DRAWING = "last_drawing"  # (canvas objects, RGBA image) of the latest drawing
+RESTORE = "restore_drawing"  # what the canvas redraws when it comes back after an upload
 
 
 def style() -> None:
@@ -115,8 +117,14 @@ def pick_input() -> str:
         format_func=INPUTS.get,
         key="input_mode",
         persist_state="session",
+        on_change=_keep_drawing,
     )
     return mode or "draw"
+
+
+def _keep_drawing() -> None:
+    """Switching to the upload removes the canvas and its state: keep the drawing to redraw on the way back."""
+    st.session_state[RESTORE] = st.session_state.get(LAST_DRAWING)
 
 
 def _model_error(alphabet: Alphabet, model: str, problem: object) -> None:
@@ -150,6 +158,7 @@ def load_recognizer(alphabet: Alphabet, model: str) -> Recognizer | None:
 
 def _clear_canvas() -> None:
     st.session_state.canvas_generation = st.session_state.get("canvas_generation", 0) + 1
+    st.session_state[LAST_DRAWING] = st.session_state[RESTORE] = None
 
 
 def _canvas_key() -> str:
@@ -160,6 +169,7 @@ def _canvas_key() -> str:
 def drawn_image() -> np.ndarray | None:
     """The drawing canvas (white ink on black) and its pen controls; the RGBA drawing or None."""
     st.caption("✏️ Draw here")
+    restore = st.session_state.get(RESTORE)
     result = st_canvas(
         stroke_width=st.session_state.get("pen", 20),
         stroke_color="#FFFFFF",
@@ -168,6 +178,7 @@ def drawn_image() -> np.ndarray | None:
         height=CANVAS_SIZE,
         drawing_mode="freedraw",
         return_image_data=True,
+        initial_drawing=restore[0] if restore else None,
         key=_canvas_key(),
     )
     with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_SIZE):
@@ -178,7 +189,11 @@ def drawn_image() -> np.ndarray | None:
             on_click=_clear_canvas,
             help="Undo, redo and clear are also above the canvas when you point at it.",
         )
-    return result.image_data
+    # A redrawn canvas sends its picture only with its next change: until then, the kept one stands for it.
+    image = restore[1] if result.image_data is None and restore else result.image_data
+    if image is not None:
+        st.session_state[LAST_DRAWING] = (result.json_data, image)
+    return image
 
 
 def uploaded_image() -> np.ndarray | None:
