@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 import recognizer.paths
 from recognizer.alphabets import ALPHABETS
 from recognizer.card import ModelCard
-from recognizer.imageio import MAX_FILE_BYTES
+from recognizer.imageio import FORMATS, MAX_FILE_BYTES
 from recognizer.modelfile import save_model
 from recognizer.training.architectures import build_cnn, build_mlp
 
@@ -231,10 +231,18 @@ def test_an_image_too_small_to_read_gets_a_clear_message(untrained_models: Path)
     assert not at.metric
 
 
-def test_the_uploader_accepts_png_and_jpeg_up_to_10_mb(untrained_models: Path) -> None:
+def test_the_uploader_accepts_what_the_decoder_reads_and_says_the_limit(untrained_models: Path) -> None:
     uploader = open_app(mode="upload").file_uploader(key="upload")
-    assert sorted(uploader.allowed_type) == [".jpeg", ".jpg", ".png"]
-    assert uploader.proto.max_upload_size_mb == MAX_FILE_BYTES // 2**20
+    assert sorted(uploader.allowed_type) == sorted(f".{ext}" for ext in FORMATS)
+    assert "up to 10 MB" in uploader.label and "WebP" in uploader.label
+    assert uploader.proto.max_upload_size_mb > MAX_FILE_BYTES // 2**20, "a file over 10 MB gets a message as text"
+
+
+def test_an_uploaded_photo_is_shown_large(untrained_models: Path) -> None:
+    photo = noisy_photo(canvas_rgba(SAMPLES["digits"][1])[..., 0])
+    at = upload(open_app(mode="upload"), "seven.png", png_bytes(photo))
+    [image] = at.get("image")
+    assert [img.caption for img in image.proto.imgs] == ["seven.png"]
 
 
 # ------------------------------------------------------------ model files

@@ -10,7 +10,7 @@ from streamlit_drawable_canvas import st_canvas
 
 import recognizer
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
-from recognizer.imageio import MAX_FILE_BYTES, ImageReadError, decode_image
+from recognizer.imageio import FORMATS, MAX_FILE_BYTES, ImageReadError, decode_image
 
 from .builders import STYLE, chart_cards
 
@@ -197,17 +197,25 @@ def drawn_image() -> np.ndarray | None:
 
 
 def uploaded_image() -> np.ndarray | None:
-    """A photo or scan of one character, or None (with a message when the file is unusable)."""
+    """A photo or scan of one character, shown large, or None (with a message when the file is unusable).
+
+    The uploader lets files up to the server's transfer limit through, several times
+    ``MAX_FILE_BYTES``, so that a file over the limit is refused by ``decode_image``
+    with a message on the page, not only in the uploader's tooltip (which touch screens never show).
+    """
     file = st.file_uploader(
-        "Photo or scan of one handwritten character",
-        type=["png", "jpg", "jpeg"],
-        max_upload_size=MAX_FILE_BYTES // (1024 * 1024),
+        f"Photo or scan of one handwritten character ({', '.join(sorted(set(FORMATS.values())))},"
+        f" up to {MAX_FILE_BYTES // 2**20} MB)",
+        type=list(FORMATS),
+        max_upload_size=st.get_option("server.maxUploadSize"),
         key=UPLOAD_KEY,
     )
     if file is None:
         return None
     try:
-        return decode_image(file.getvalue(), file.name)
+        image = decode_image(file.getvalue(), file.name)
     except ImageReadError as err:
         st.error(f"**This file cannot be used.** {err}", icon=":material/broken_image:")
         return None
+    st.image(image, caption=file.name, width=CANVAS_SIZE)
+    return image
