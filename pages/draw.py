@@ -15,7 +15,8 @@ from recognizer.alphabets import Alphabet
 if TYPE_CHECKING:
     from recognizer.inference import Recognizer, Result
 
-UNSURE_BELOW = 0.5
+SURE = 0.8
+"""Below this probability the prediction is shown as unsure (orange, with a warning)."""
 
 
 def hint(alphabet: Alphabet, mode: str) -> str:
@@ -28,13 +29,13 @@ def hint(alphabet: Alphabet, mode: str) -> str:
 def show_prediction(alphabet: Alphabet, res: Result) -> None:
     """The winner, big, and the top 3 as a bar chart with their probabilities."""
     label, p = res.top_k[0]
-    unsure = p < UNSURE_BELOW
+    unsure = p < SURE
     winner_col, top_col = st.columns([2, 3])
     with winner_col:
         st.metric(
             "Prediction",
             label,
-            delta=f"{p:.0%} sure",
+            delta=f"{builders.percent(p)} sure",
             delta_color="orange" if unsure else "green",
             delta_arrow="off",
             border=True,
@@ -62,7 +63,9 @@ def show_layers(rec: Recognizer, res: Result) -> None:
     """Activation heatmaps of every layer, in order, as many per row as fit."""
     head, toggle = st.columns([3, 1], vertical_alignment="bottom")
     head.subheader("Inside the network", divider="gray")
-    show_all = toggle.toggle("Show all feature maps", key="show_all", persist_state="session")
+    show_all = builders.has_hidden_maps(rec.layers) and toggle.toggle(
+        "Show all feature maps", key="show_all", persist_state="session"
+    )
     st.html(builders.legend())
     st.html(builders.layer_cards(rec.layers, res.activations, rec.alphabet, show_all))
 

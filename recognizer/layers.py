@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "normalisation": "normalisation: each channel rescaled to a common range",
     "activation": "activation: a non-linear function of each value",
     "flatten": "the maps laid out as one long vector",
+    "flatten input": "the input image laid out as one long vector, a value per pixel",
     "reshape": "the same values in another shape",
     "merge": "several layers' outputs combined",
     "dense": "fully connected units",
@@ -82,7 +83,8 @@ class LayerInfo:
     name : str
         The layer's name in the model (the key of its activation).
     kind : str
-        A key of :data:`KINDS`, from the layer's type; ``"output"`` for the layer giving the classes.
+        A key of :data:`KINDS`, from the layer's type; ``"output"`` for the layer giving the classes,
+        ``"flatten input"`` for a flatten layer that reads the model's input (a dense-only network).
     type : str
         The layer's class name, e.g. ``"Conv2D"``.
     shape : tuple of int
@@ -121,12 +123,10 @@ def describe_layers(model: keras.Model) -> list[LayerInfo]:
     """
     output = model.outputs[0]
     shown = [layer for layer in model.layers if not isinstance(layer, HIDDEN)]
-    return [
-        LayerInfo(
-            layer.name,
-            "output" if layer.output is output else layer_kind(layer),
-            type(layer).__name__,
-            tuple(int(d) for d in layer.output.shape[1:]),
-        )
-        for layer in shown
-    ]
+    infos = []
+    for layer in shown:
+        kind = "output" if layer.output is output else layer_kind(layer)
+        if kind == "flatten" and layer.input is model.inputs[0]:
+            kind = "flatten input"
+        infos.append(LayerInfo(layer.name, kind, type(layer).__name__, tuple(int(d) for d in layer.output.shape[1:])))
+    return infos

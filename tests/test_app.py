@@ -173,6 +173,7 @@ def test_an_unsure_prediction_says_so_but_still_shows_the_top_3(untrained_models
     assert prediction(at) in ALPHABETS["digits"].labels
     assert [w.value for w in at.warning] == ["Not sure: maybe none of these?"]
     assert at.metric[0].proto.delta.endswith("% sure")
+    assert at.metric[0].proto.color == at.metric[0].proto.MetricColor.ORANGE, "unsure looks unsure"
     [bars] = html_blocks(at, "hl-bars")
     assert bars.count('class="hl-track"') == 3
 
@@ -185,6 +186,8 @@ def test_the_model_can_be_chosen_when_an_alphabet_has_several(untrained_models: 
     at = draw_on(at, SAMPLES["digits"][1])
     assert not at.exception, at.exception
     assert_heatmaps_for_every_layer(at, untrained_models / "digits_mlp.keras")
+    assert not at.toggle, "an MLP has no feature maps to show all of"
+    assert "the input image laid out as one long vector" in layers_html(at)
 
 
 def test_show_all_feature_maps(untrained_models: Path) -> None:

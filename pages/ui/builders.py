@@ -8,6 +8,7 @@ image requests, so a stroke shows in a blink. The classes are styled by
 
 from __future__ import annotations
 
+import math
 from html import escape
 from pathlib import Path
 
@@ -25,10 +26,12 @@ __all__ = [
     "MAX_MAPS",
     "STYLE",
     "chart_cards",
+    "has_hidden_maps",
     "img",
     "layer_cards",
     "legend",
     "model_note",
+    "percent",
     "probability_bars",
     "steps_strip",
 ]
@@ -40,6 +43,15 @@ HEATMAP_WIDTH = 360
 """Pixels: three layers side by side on a 1280 px wide screen."""
 THUMB = 80
 MODEL_INPUT_ZOOM = 5
+
+
+def percent(p: float) -> str:
+    """A probability as the page writes it everywhere: one decimal, rounded down, so never "100%" unless certain.
+
+    >>> percent(0.99996), percent(0.5), percent(1.0)
+    ('99.9%', '50.0%', '100.0%')
+    """
+    return f"{math.floor(p * 1000 + 1e-9) / 10:.1f}%"
 
 
 def img(image: np.ndarray, alt: str) -> str:
@@ -66,7 +78,7 @@ def probability_bars(alphabet: Alphabet, top_k: list[tuple[str, float]]) -> str:
         rows.append(
             f"<span{first}>{escape(alphabet.describe(label))}</span>"
             f'<div class="hl-track"><div class="hl-fill" style="width: {100 * p:.1f}%"></div></div>'
-            f'<span class="hl-pct"{first}>{p:.1%}</span>'
+            f'<span class="hl-pct"{first}>{percent(p)}</span>'
         )
     return f'<div class="hl hl-bars" role="table" aria-label="Top 3">{"".join(rows)}</div>'
 
@@ -89,7 +101,7 @@ def steps_strip(steps: dict[Step, np.ndarray]) -> str:
 def output_columns(alphabet: Alphabet, probabilities: np.ndarray) -> str:
     """The output layer: one column per class, its height the probability."""
     cols = "".join(
-        f'<div class="hl-col" title="{escape(alphabet.describe(label))}: {p:.1%}">'
+        f'<div class="hl-col" title="{escape(alphabet.describe(label))}: {percent(p)}">'
         f'<div style="height: {100 * p:.1f}%"></div><span>{escape(label)}</span></div>'
         for label, p in zip(alphabet.labels, probabilities.tolist(), strict=True)
     )
@@ -124,6 +136,11 @@ def layer_cards(
     return f'<div class="hl hl-layers">{"".join(cards)}</div>'
 
 
+def has_hidden_maps(layers: list[LayerInfo]) -> bool:
+    """Whether some layer has more feature maps than are shown at first (only then is "show all" worth offering)."""
+    return any(len(info.shape) == 3 and info.shape[-1] > MAX_MAPS for info in layers)
+
+
 def legend() -> str:
     """What the heatmaps show, with the colour scale from low to high."""
     return (
@@ -138,5 +155,5 @@ def legend() -> str:
 
 def model_note(card: ModelCard, path: Path) -> str:
     """Markdown: which model answered and how well it does on data it was not trained on, from its card."""
-    scores = ", ".join(f"{acc:.1%} on {name.replace('_', ' ')}" for name, (acc, _) in card.accuracies.items())
+    scores = ", ".join(f"{percent(acc)} on {name.replace('_', ' ')}" for name, (acc, _) in card.accuracies.items())
     return f"Model `{path.name}`" + (f" · validation accuracy {scores}" if scores else "")
