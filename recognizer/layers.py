@@ -89,12 +89,18 @@ class LayerInfo:
         The layer's class name, e.g. ``"Conv2D"``.
     shape : tuple of int
         Output shape without the batch axis.
+    read : (int, int) or None
+        For maps whose last rows or columns the next layer never reads (2x2
+        pooling without padding of an odd-sized map drops the last row and
+        column): how many rows and columns it reads. Those values get no
+        training signal, so they can be anything; they are not shown as data.
     """
 
     name: str
     kind: str
     type: str
     shape: tuple[int, ...]
+    read: tuple[int, int] | None = None
 
     @property
     def description(self) -> str:
@@ -128,5 +134,21 @@ def describe_layers(model: keras.Model) -> list[LayerInfo]:
         kind = "output" if layer.output is output else layer_kind(layer)
         if kind == "flatten" and layer.input is model.inputs[0]:
             kind = "flatten input"
-        infos.append(LayerInfo(layer.name, kind, type(layer).__name__, tuple(int(d) for d in layer.output.shape[1:])))
+        shape = tuple(int(d) for d in layer.output.shape[1:])
+        infos.append(LayerInfo(layer.name, kind, type(layer).__name__, shape, _read_by_next(model, layer)))
     return infos
+
+
+def _read_by_next(model: keras.Model, layer: keras.layers.Layer) -> tuple[int, int] | None:
+    """Rows and columns of ``layer``'s maps that an unpadded 2-d pooling after it reads, if fewer than all."""
+    if len(layer.output.shape) != 4:
+        return None
+    height, width = (int(d) for d in layer.output.shape[1:3])
+    for pool in model.layers:
+        if isinstance(pool, kl.MaxPooling2D | kl.AveragePooling2D) and pool.input is layer.output:
+            if pool.padding != "valid" or pool.data_format != "channels_last":
+                return None
+            (ph, pw), (sh, sw) = pool.pool_size, pool.strides
+            read = ((height - ph) // sh * sh + ph, (width - pw) // sw * sw + pw)
+            return read if read != (height, width) else None
+    return None

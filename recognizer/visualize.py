@@ -213,7 +213,13 @@ def fit_cell(activation: np.ndarray, width: int, max_maps: int | None = None) ->
     return width // 4
 
 
-def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, cell: int = 56) -> LayerView:
+def layer_view(
+    name: str,
+    activation: np.ndarray,
+    max_maps: int | None = None,
+    cell: int = 56,
+    read: tuple[int, int] | None = None,
+) -> LayerView:
     """Render one layer's output as a heatmap.
 
     Parameters
@@ -226,6 +232,10 @@ def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, c
         Show at most this many feature maps (all by default).
     cell : int
         Target size in pixels of one feature map (maps are enlarged by an integer factor).
+    read : (int, int), optional
+        For maps: the rows and columns the next layer reads (see
+        :attr:`recognizer.layers.LayerInfo.read`); the others are drawn grey
+        and left out of the colour scale.
 
     Returns
     -------
@@ -233,7 +243,10 @@ def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, c
         Feature maps as a grid with a gap between them, or units padded to the
         next square (padding grey); one colour scale for the whole layer.
     """
-    low, high = float(activation.min()), float(activation.max())
+    if read is not None and activation.ndim == 3:
+        activation = activation.astype(np.float32, copy=True)
+        activation[read[0] :] = activation[:, read[1] :] = np.nan
+    low, high = float(np.nanmin(activation)), float(np.nanmax(activation))
     if activation.ndim == 3:
         h, w, total = activation.shape
         shown = total if max_maps is None else min(total, max_maps)
@@ -258,11 +271,18 @@ def layer_view(name: str, activation: np.ndarray, max_maps: int | None = None, c
 
 
 def layer_views(
-    activations: dict[str, np.ndarray], max_maps: int | None = None, width: int | None = None
+    activations: dict[str, np.ndarray],
+    max_maps: int | None = None,
+    width: int | None = None,
+    read: dict[str, tuple[int, int]] | None = None,
 ) -> list[LayerView]:
-    """:func:`layer_view` for every layer, in order; with ``width``, each as large as fits (see :func:`fit_cell`)."""
+    """:func:`layer_view` for every layer, in order; with ``width``, each as large as fits (see :func:`fit_cell`).
+
+    ``read`` gives, by layer name, the rows and columns of its maps that the next layer reads.
+    """
+    read = read or {}
     return [
-        layer_view(name, act, max_maps, 56 if width is None else fit_cell(act, width, max_maps))
+        layer_view(name, act, max_maps, 56 if width is None else fit_cell(act, width, max_maps), read.get(name))
         for name, act in activations.items()
     ]
 

@@ -97,3 +97,15 @@ def test_every_kind_is_described(kind: str) -> None:
 
 def test_kinds_are_described_differently() -> None:
     assert len(set(KINDS.values())) == len(KINDS)
+
+
+def test_the_edge_an_unpadded_pooling_never_reads_is_known() -> None:
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Conv2D(2, 3, padding="same", name="seven")(keras.layers.MaxPooling2D(4)(inputs))
+    x = keras.layers.MaxPooling2D(2, name="pool")(x)  # 7 x 7 -> 3 x 3 reads rows and columns 0..5
+    x = keras.layers.Conv2D(2, 3, padding="same", name="three")(x)
+    x = keras.layers.MaxPooling2D(2, padding="same")(x)  # padded: reads everything
+    outputs = keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(x))
+    read = {info.name: info.read for info in describe_layers(keras.Model(inputs, outputs))}
+    assert read["seven"] == (6, 6)
+    assert read["three"] is None and read["pool"] is None

@@ -153,3 +153,13 @@ def test_the_confusion_matrix_is_a_png_written_where_asked(tmp_path) -> None:
     result = evaluate_predictions(np.array([0, 1, 2, 2]), np.array([0, 1, 2, 1]), ("a", "b", "c"))
     png = plot_confusion(result, "test", tmp_path / "cm.png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and (tmp_path / "cm.png").read_bytes() == png
+
+
+def test_cells_the_next_layer_never_reads_are_grey_and_out_of_the_scale() -> None:
+    activation = np.zeros((7, 7, 1), np.float32)
+    activation[3, 3] = 1.0
+    activation[6, :] = activation[:, 6] = 50.0  # untrained edge: must not stretch the scale
+    view = layer_view("conv", activation, cell=7, read=(6, 6))
+    assert (view.low, view.high) == (0.0, 1.0)
+    assert view.image[6, 0].tolist() == view.image[0, 6].tolist() == [40, 40, 40]
+    assert view.image[3, 3].tolist() == VIRIDIS[255].tolist()

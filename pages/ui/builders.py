@@ -124,7 +124,8 @@ def layer_cards(
     show_all : bool
         Every feature map of each layer, not only the first :data:`MAX_MAPS`.
     """
-    views = layer_views(activations, max_maps=None if show_all else MAX_MAPS, width=HEATMAP_WIDTH)
+    read = {info.name: info.read for info in layers if info.read}
+    views = layer_views(activations, max_maps=None if show_all else MAX_MAPS, width=HEATMAP_WIDTH, read=read)
     cards = []
     for info, view in zip(layers, views, strict=True):
         head = f'<strong>{escape(view.title)}</strong><p class="hl-note">{info.description}</p>'
@@ -132,6 +133,12 @@ def layer_cards(
             body = output_columns(alphabet, activations[info.name])
         else:
             body = f'{img(view.image, view.title)}<p class="hl-note">colour scale {view.low:.2f} to {view.high:.2f}</p>'
+            if info.read:
+                body += (
+                    '<p class="hl-note">Grey: the edge that the pooling after this layer never reads'
+                    f" ({info.shape[0]} x {info.shape[1]} does not divide into its windows), so training never"
+                    " shaped it.</p>"
+                )
         cards.append(f"<section>{head}{body}</section>")
     return f'<div class="hl hl-layers">{"".join(cards)}</div>'
 
