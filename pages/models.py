@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
+from pages.ui import builders
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
-from recognizer.card import ModelCard, ModelFileError
-from recognizer.metrics import evaluate_matrix
-from recognizer.visualize import plot_confusion
+from recognizer.card import ModelCard, ModelFileError, validation_title
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -18,24 +15,16 @@ def read_card(path: str, stamp: int) -> ModelCard | None:
     return ModelCard.read(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def confusion_png(path: str, stamp: int, name: str, alphabet: str) -> bytes:
-    """The confusion matrix of one validation set of a model, as a PNG (drawn once per model file)."""
-    spec = ALPHABETS[alphabet]
-    evaluation = evaluate_matrix(read_card(path, stamp).validation[name]["confusion_matrix"], spec.labels)
-    return plot_confusion(evaluation, f"{Path(path).stem} on {name}", tick_labels=spec.names)
-
-
-def show_confusions(alphabet: Alphabet, path: Path, card: ModelCard) -> None:
+def show_confusions(alphabet: Alphabet, card: ModelCard) -> None:
     """A confusion matrix per validation set, on demand."""
     names = [name for name, result in card.validation.items() if "confusion_matrix" in result]
     if not names:
         return
     with st.expander("Confusion matrices"):
-        for tab, name in zip(st.tabs(names), names, strict=True):
+        for tab, name in zip(st.tabs([validation_title(n) for n in names]), names, strict=True):
             with tab:
-                png = confusion_png(str(path), path.stat().st_mtime_ns, name, alphabet.key)
-                st.image(png, caption=f"rows: true class, columns: prediction ({name})", width="stretch")
+                st.caption("Rows: the true class; columns: what the model said. Red: its most frequent mistakes.")
+                st.dataframe(builders.confusion_table(card.validation[name]["confusion_matrix"], alphabet))
 
 
 def show_validation(card: ModelCard) -> None:
@@ -43,12 +32,13 @@ def show_validation(card: ModelCard) -> None:
     if not card.accuracies:
         st.caption("No validation results recorded.")
         return
-    for col, (name, (accuracy, samples)) in zip(st.columns(len(card.accuracies)), card.accuracies.items(), strict=True):
-        col.metric(f"Accuracy: {name}", f"{accuracy:.1%}", help=f"{samples:,} samples")
+    with st.container(horizontal=True, gap="medium"):
+        for name, (accuracy, samples) in card.accuracies.items():
+            st.metric(validation_title(name), builders.percent(accuracy), help=f"{samples:,} samples", width="content")
     first, result = next(iter(card.validation.items()))
     if confusions := result.get("top_confusions"):
         pairs = ", ".join(f"{c['true']} → {c['predicted']} ({c['count']})" for c in confusions[:5])
-        st.caption(f"Most frequent confusions on {first} (true → predicted): {pairs}")
+        st.caption(f"Most frequent confusions on the {validation_title(first)} (true → predicted): {pairs}")
 
 
 def show_model(alphabet: Alphabet, model: str) -> None:
@@ -74,11 +64,11 @@ def show_model(alphabet: Alphabet, model: str) -> None:
             facts.append(f"trained {training.get('epochs', '?')} epochs in {training.get('seconds', 0) / 60:.0f} min")
         st.caption(" · ".join(facts))
         show_validation(card)
-        show_confusions(alphabet, path, card)
+        show_confusions(alphabet, card)
         with st.expander("Layers"):
             st.dataframe(list(card.architecture), hide_index=True, width="stretch")
         if card.command:
-            st.code(card.command, language="bash", wrap_lines=True)
+            st.code(card.command, language="bash")  # scrolls sideways rather than breaking a flag
 
 
 def main() -> None:

@@ -14,7 +14,21 @@ from typing import Any
 
 from .convention import MNIST, Convention
 
-__all__ = ["ModelCard", "ModelFileError", "card_path"]
+__all__ = ["VALIDATION_TITLES", "ModelCard", "ModelFileError", "card_path", "validation_title"]
+
+VALIDATION_TITLES = {
+    "mnist_test": "MNIST test set",
+    "unipen_val": "UNIPEN, unseen writers",
+    "templates_val": "new template drawings",
+    "unseen_font_val": "an unseen font",
+    "train_fonts_new_renders_val": "training fonts, new renderings",
+}
+"""How the pages name the validation sets that training records by key."""
+
+
+def validation_title(name: str) -> str:
+    """A validation set's name for people: ``"unipen_val"`` -> ``"UNIPEN, unseen writers"``."""
+    return VALIDATION_TITLES.get(name, name.replace("_", " "))
 
 
 class ModelFileError(ValueError):

@@ -326,7 +326,8 @@ def plot_confusion(
     ax.set_yticks(range(n), ticks)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(f"{title}: accuracy {evaluation.accuracy:.2%} on {evaluation.samples} samples")
+    # Two short lines: one long line is cut at the figure's edges on small matrices.
+    ax.set_title(f"{title}\naccuracy {evaluation.accuracy:.2%} on {evaluation.samples} samples", fontsize=10)
     for (i, j), count in np.ndenumerate(matrix):
         if count:
             color = "black" if rates[i, j] > 0.5 else "white"

@@ -102,7 +102,7 @@ def test_labels_and_layer_names_are_escaped() -> None:
     [
         (
             {"mnist_test": {"samples": 10000, "accuracy": 0.9951}, "unipen_val": {"samples": 900, "accuracy": 0.97}},
-            "Model `digits_cnn.keras` · validation accuracy 99.5% on mnist test, 97.0% on unipen val",
+            "Model `digits_cnn.keras` · validation accuracy 99.5% on MNIST test set, 97.0% on UNIPEN, unseen writers",
         ),
         ({}, "Model `digits_cnn.keras`"),
     ],
@@ -119,3 +119,15 @@ def test_chart_cards_show_every_rune_with_its_name() -> None:
     captions = re.findall(r"<figcaption><strong>(\S+) (\S+)</strong><br>(\S+)</figcaption>", html)
     assert captions == list(zip(RUNES.labels, RUNES.names, RUNES.transliterations, strict=True))
     assert set(re.findall(r'alt="([^"]*)"', html)) == set(RUNES.names)
+
+
+def test_the_confusion_table_colours_mistakes_not_right_answers() -> None:
+    digits = ALPHABETS["digits"]
+    matrix = np.diag(np.full(10, 50)).tolist()
+    matrix[7][1] = 10  # the most frequent mistake: 7 read as 1
+    matrix[3][8] = 2
+    styler = builders.confusion_table(matrix, digits)
+    html = styler.to_html()
+    assert list(styler.data.index) == list(digits.labels) and int(styler.data.loc["7", "1"]) == 10
+    colours = re.findall(r"background-color: (#[0-9a-f]{6})", html)
+    assert len(set(colours)) >= 3, "white for right answers and zeros, shades of red for mistakes"

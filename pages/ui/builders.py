@@ -13,9 +13,11 @@ from html import escape
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from pandas.io.formats.style import Styler
 
 from recognizer.alphabets import Alphabet
-from recognizer.card import ModelCard
+from recognizer.card import ModelCard, validation_title
 from recognizer.layers import LayerInfo
 from recognizer.preprocess import Step
 from recognizer.runes import template_image
@@ -26,6 +28,7 @@ __all__ = [
     "MAX_MAPS",
     "STYLE",
     "chart_cards",
+    "confusion_table",
     "has_hidden_maps",
     "img",
     "layer_cards",
@@ -148,6 +151,19 @@ def has_hidden_maps(layers: list[LayerInfo]) -> bool:
     return any(len(info.shape) == 3 and info.shape[-1] > MAX_MAPS for info in layers)
 
 
+def confusion_table(matrix: list[list[int]], alphabet: Alphabet) -> Styler:
+    """A confusion matrix as a table (rows: true class, columns: prediction), its mistakes coloured.
+
+    The colour of a wrong cell is its share of the row, red for the most frequent
+    mistake; right answers (the diagonal) stay white. A table stays readable on a
+    phone (it scrolls) where a picture of 26 x 26 numbers does not.
+    """
+    counts = pd.DataFrame(matrix, index=list(alphabet.labels), columns=list(alphabet.labels))
+    shares = counts.div(counts.sum(axis=1).clip(lower=1), axis=0).to_numpy(copy=True)
+    np.fill_diagonal(shares, 0.0)
+    return counts.style.background_gradient(cmap="Reds", gmap=shares, axis=None, vmin=0, vmax=max(shares.max(), 1e-9))
+
+
 def legend() -> str:
     """What the heatmaps show, with the colour scale from low to high."""
     return (
@@ -162,5 +178,5 @@ def legend() -> str:
 
 def model_note(card: ModelCard, path: Path) -> str:
     """Markdown: which model answered and how well it does on data it was not trained on, from its card."""
-    scores = ", ".join(f"{percent(acc)} on {name.replace('_', ' ')}" for name, (acc, _) in card.accuracies.items())
+    scores = ", ".join(f"{percent(acc)} on {validation_title(name)}" for name, (acc, _) in card.accuracies.items())
     return f"Model `{path.name}`" + (f" · validation accuracy {scores}" if scores else "")
