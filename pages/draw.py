@@ -108,6 +108,7 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
 
 
 def main() -> None:
+    widgets.through_app()
     widgets.style()
     st.title("✍️ Handwriting Lab")
     st.markdown(

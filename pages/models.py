@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import builders
+from pages.ui import builders, widgets
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
 from recognizer.card import ModelCard, ModelFileError, validation_title
 
@@ -72,6 +72,7 @@ def show_model(alphabet: Alphabet, model: str) -> None:
 
 
 def main() -> None:
+    widgets.through_app()
     st.title("Models")
     st.markdown("The models behind the Draw page. Accuracy is measured on writers the model never saw in training.")
     shipped = [(alphabet, model) for alphabet in ALPHABETS.values() for model in alphabet.models]

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
@@ -40,15 +41,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A ``streamlit run app.py`` server for the session; its log is shown if it does not come up."""
+@contextmanager
+def serve(log_dir: Path) -> Iterator[str]:
+    """A ``streamlit run app.py`` server of its own; its log is shown if it does not come up."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_path = log_dir / "server.log"
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port)]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     with log_path.open("wb") as log:
-        server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -68,6 +68,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for the whole test session."""
+    with serve(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -172,3 +179,13 @@ def test_drawing_with_a_finger_on_a_phone(app_url: str, phone: Page) -> None:
     assert overflow <= 0, "nothing sticks out sideways on a narrow screen"
     ARTIFACTS.mkdir(exist_ok=True)
     phone.screenshot(path=ARTIFACTS / "draw-phone.png")
+
+
+def test_a_tab_left_open_on_a_page_gets_the_whole_app_after_a_restart(tmp_path: Path, desktop: Page) -> None:
+    with serve(tmp_path) as url:  # a new server process: its first request is for a page, not for app.py
+        desktop.goto(f"{url}draw?alphabet=digits")
+        desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+        box = desktop.locator(CANVAS).bounding_box()
+        expect(desktop.get_by_role("link", name="Models")).to_be_visible()
+        expect(desktop.get_by_text("app", exact=True)).to_have_count(0)
+        assert box["width"] == 280, "the wide layout of app.py: the whole canvas is visible"

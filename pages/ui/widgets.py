@@ -31,6 +31,7 @@ __all__ = [
     "pick_input",
     "pick_model",
     "style",
+    "through_app",
     "uploaded_image",
 ]
 
@@ -47,6 +48,22 @@ RESTORE = "restore_drawing"  # what the canvas redraws when it comes back after 
 def style() -> None:
     """The look of the pages' inline HTML blocks."""
     st.html(STYLE)
+
+
+def through_app() -> None:
+    """Make sure this page runs inside ``app.py``'s navigation; call it first on every page.
+
+    A server finds ``pages/`` and, until ``app.py`` has called ``st.navigation`` once,
+    runs a requested page file on its own (Streamlit's older folder-of-pages mode):
+    a tab still open on ``/draw`` after a restart would get a page without the
+    app's layout and navigation. Switching that mode off and rerunning runs ``app.py``,
+    which shows the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
