@@ -15,12 +15,11 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from app_samples import SAMPLES, model_file, to_canvas
-from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS
+from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS, draw
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,39 +110,6 @@ def open_draw_page(page: Page, url: str, alphabet: str) -> dict:
     return box
 
 
-def points(box: dict, stroke: list[tuple[float, float]], per_segment: int = 10) -> list[tuple[float, float]]:
-    """A stroke in canvas fractions as page coordinates, with points in between like a real pen."""
-    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-    out = [xy[0]]
-    for (x0, y0), (x1, y1) in pairwise(xy):
-        out += [(x0 + (x1 - x0) * i / per_segment, y0 + (y1 - y0) * i / per_segment) for i in range(1, per_segment + 1)]
-    return out
-
-
-def draw_with_mouse(page: Page, box: dict, strokes) -> None:
-    for stroke in to_canvas(strokes):
-        path = points(box, stroke)
-        page.mouse.move(*path[0])
-        page.mouse.down()
-        for x, y in path[1:]:
-            page.mouse.move(x, y)
-        page.mouse.up()
-    page.mouse.move(box["x"] + box["width"] + 400, box["y"])  # away, so the canvas toolbar hides again
-
-
-def draw_with_finger(page: Page, box: dict, strokes) -> None:
-    """Touch strokes through the DevTools protocol, as a phone's touchscreen sends them."""
-    cdp = page.context.new_cdp_session(page)
-    for stroke in to_canvas(strokes):
-        path = points(box, stroke)
-        cdp.send(
-            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]}
-        )
-        for x, y in path[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-
 def expect_prediction(page: Page, label: str) -> None:
     expect(page.locator(PREDICTION)).to_have_text(label, timeout=TIMEOUT_MS)
     expect(page.locator(".hl-layers")).to_contain_text("output (", timeout=TIMEOUT_MS)
@@ -159,7 +125,8 @@ def test_drawing_with_the_mouse_shows_the_right_prediction(app_url: str, desktop
         pytest.skip(f"{model_file(alphabet)} not trained yet")
     label, strokes = SAMPLES[alphabet]
     box = open_draw_page(desktop, app_url, alphabet)
-    draw_with_mouse(desktop, box, strokes)
+    draw(desktop, to_canvas(strokes))
+    desktop.mouse.move(box["x"] + box["width"] + 400, box["y"])  # away, so the canvas toolbar hides again
     expect_prediction(desktop, label)
     ARTIFACTS.mkdir(exist_ok=True)
     desktop.screenshot(path=ARTIFACTS / f"draw-{alphabet}.png")
@@ -173,7 +140,7 @@ def test_drawing_with_a_finger_on_a_phone(app_url: str, phone: Page) -> None:
     label, strokes = SAMPLES["digits"]
     box = open_draw_page(phone, app_url, "digits")
     assert box["x"] >= 0 and box["x"] + box["width"] <= 400, "the canvas fits a phone screen"
-    draw_with_finger(phone, box, strokes)
+    draw(phone, to_canvas(strokes), touch=True)
     expect_prediction(phone, label)
     overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "nothing sticks out sideways on a narrow screen"
