@@ -15,8 +15,7 @@ from recognizer.alphabets import Alphabet
 if TYPE_CHECKING:
     from recognizer.inference import Recognizer, Result
 
-SURE = 0.8
-"""Below this probability the prediction is shown as unsure (orange, with a warning)."""
+SURE = 0.8  # below this probability the prediction is shown as unsure (orange, with a warning)
 
 
 def hint(alphabet: Alphabet, mode: str) -> str:
@@ -52,11 +51,11 @@ def show_prediction(alphabet: Alphabet, res: Result) -> None:
 
 def show_steps(res: Result) -> None:
     """Every preprocessing step side by side, ending with the 28 x 28 model input, large."""
-    st.markdown(
-        "**What the network sees** :gray[· each step brings the drawing closer to the training images:"
-        " white ink, centred in a 28 x 28 square]"
+    heading = (
+        '<p><strong>What the network sees</strong> <span class="hl-note">· each step brings the drawing closer'
+        " to the training images: white ink, centred in a 28 x 28 square</span></p>"
     )
-    st.html(builders.steps_strip(res.steps))
+    st.html(builders.steps_strip(res.steps, heading))
 
 
 def show_layers(rec: Recognizer, res: Result) -> None:
@@ -66,8 +65,7 @@ def show_layers(rec: Recognizer, res: Result) -> None:
     show_all = builders.has_hidden_maps(rec.layers) and toggle.toggle(
         "Show all feature maps", key="show_all", persist_state="session"
     )
-    st.html(builders.legend())
-    st.html(builders.layer_cards(rec.layers, res.activations, rec.alphabet, show_all))
+    st.html(builders.legend() + builders.layer_cards(rec.layers, res.activations, rec.alphabet, show_all))
 
 
 @st.fragment

@@ -19,6 +19,9 @@ from contextlib import contextmanager
 __all__ = ["STARTUP_NOISE", "keras", "quiet_stderr", "tf"]
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# oneDNN's graph rewrites cost each Streamlit rerun's first forward pass ~20 ms (bench/bench_browser.py) and gain
+# nothing on one 28x28 image. Training turns them back on (``python -m recognizer train``), where they pay off.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog|oneDNN custom operations are on|Could not find cuda drivers"

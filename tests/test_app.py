@@ -53,14 +53,15 @@ def prediction(at: AppTest) -> str:
 
 
 def html_blocks(at: AppTest, css_class: str) -> list[str]:
-    """The st.html blocks whose outer element has ``css_class``."""
-    return [h.value for h in at.html if f'class="hl {css_class}"' in h.value]
+    """The st.html blocks holding an element of class ``css_class``."""
+    return [h.value for h in at.html if re.search(rf'class="(hl )?{css_class}"', h.value)]
 
 
 def layers_html(at: AppTest) -> str:
+    """The layer cards (after the colour legend in the same block)."""
     blocks = html_blocks(at, "hl-layers")
     assert len(blocks) == 1, "expected one block of layer heatmaps"
-    return blocks[0]
+    return blocks[0][blocks[0].index('class="hl hl-layers"') :]
 
 
 def inspected_layers(path: Path) -> list[str]:

@@ -123,3 +123,11 @@ def test_page_files_are_short(path: Path) -> None:
 def test_app_only_navigates() -> None:
     found = violations([ROOT / "app.py"], ("recognizer", "pages"))
     assert not found, "app.py lists the pages; the pages use the recognizer:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("path", [*PAGE_FILES, ROOT / "app.py"], ids=lambda p: p.name)
+def test_page_files_have_no_bare_strings_that_streamlit_would_print(path: Path) -> None:
+    """Streamlit's "magic" writes a page's bare expressions on the page: only the module docstring may be one."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bare = [n.lineno for n in tree.body[1:] if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)]
+    assert not bare, f"{path.name}: bare strings at lines {bare} would be shown on the page"

@@ -86,23 +86,24 @@ def test_feature_map_grids_fit_the_width(side: int, maps: int, max_maps: int | N
     view = layer_view("conv", activation, max_maps, fit_cell(activation, width, max_maps))
     shown = maps if max_maps is None else min(maps, max_maps)
     cols = int(np.ceil(np.sqrt(shown)))
-    assert view.image.shape[1] <= max(width, cols * (side + 2))  # at least one pixel per value
-    if cols * (side + 2) * 2 <= width:  # room to enlarge: it is enlarged to more than half the width
-        assert view.image.shape[1] > width / 2
+    assert view.image.shape[1] == cols * (side + 1) - 1, "one pixel per value, maps one pixel apart"
+    assert view.size[0] <= max(width, cols * (side + 1))  # at least one screen pixel per value
+    if cols * (side + 1) * 2 <= width:  # room to enlarge: it is enlarged to more than half the width
+        assert view.size[0] > width / 2
 
 
 @pytest.mark.parametrize("units", [10, 128, 1152])
 def test_dense_layers_fit_the_width(units: int) -> None:
     activation = np.linspace(0, 1, units, dtype=np.float32)
     view = layer_view("dense", activation, cell=fit_cell(activation, 360))
-    assert 180 < view.image.shape[1] <= 360
+    assert 180 < view.size[0] <= 360
 
 
 def test_layer_views_with_a_width_keep_every_layer_in_order() -> None:
     acts = {"conv1": np.ones((28, 28, 32), np.float32), "dense": np.ones(128, np.float32), "output": np.ones(10)}
     views = layer_views(acts, max_maps=16, width=300)
     assert [v.name for v in views] == list(acts)
-    assert all(v.image.shape[1] <= 300 for v in views)
+    assert all(v.size[0] <= 300 for v in views)
     assert views[0].shown == 16 and views[0].total == 32
 
 

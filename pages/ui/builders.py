@@ -21,7 +21,7 @@ from recognizer.card import ModelCard, validation_title
 from recognizer.layers import LayerInfo
 from recognizer.preprocess import Step
 from recognizer.runes import template_image
-from recognizer.visualize import colorbar, layer_views, png_data_url, thumbnail, upscale
+from recognizer.visualize import colorbar, layer_views, png_data_url, thumbnail
 
 __all__ = [
     "HEATMAP_WIDTH",
@@ -57,10 +57,10 @@ def percent(p: float) -> str:
     return f"{math.floor(p * 1000 + 1e-9) / 10:.1f}%"
 
 
-def img(image: np.ndarray, alt: str) -> str:
-    """An inline ``<img>`` (no extra request) at the image's own size, smaller on a narrow screen."""
+def img(image: np.ndarray, alt: str, scale: int = 1) -> str:
+    """An inline ``<img>`` (no extra request), ``scale`` screen pixels per image pixel, smaller on a narrow screen."""
     h, w = image.shape[:2]
-    return f'<img src="{png_data_url(image)}" width="{w}" height="{h}" alt="{escape(alt)}">'
+    return f'<img src="{png_data_url(image)}" width="{w * scale}" height="{h * scale}" alt="{escape(alt)}">'
 
 
 def chart_cards(alphabet: Alphabet) -> str:
@@ -86,19 +86,20 @@ def probability_bars(alphabet: Alphabet, top_k: list[tuple[str, float]]) -> str:
     return f'<div class="hl hl-bars" role="table" aria-label="Top 3">{"".join(rows)}</div>'
 
 
-def steps_strip(steps: dict[Step, np.ndarray]) -> str:
+def steps_strip(steps: dict[Step, np.ndarray], heading: str = "") -> str:
     """Every preprocessing step side by side as thumbnails, ending with the 28 x 28 model input, large.
 
     Steps of a blank image end where nothing was found; they are all thumbnails.
+    ``heading`` (HTML) goes above them, in the same block: one element less to send and lay out.
     """
     figures = []
     for step, image in steps.items():
         if step == Step.MODEL_INPUT:
-            big = img(upscale(thumbnail(image, 28), MODEL_INPUT_ZOOM), step)
+            big = img(thumbnail(image, 28), step, MODEL_INPUT_ZOOM)
             figures.append(f"<figure>{big}<figcaption>{step}, 28 x 28</figcaption></figure>")
         else:
             figures.append(f"<figure>{img(thumbnail(image, THUMB), step)}<figcaption>{step}</figcaption></figure>")
-    return f'<div class="hl hl-strip">{"".join(figures)}</div>'
+    return f'<div class="hl">{heading}<div class="hl-strip">{"".join(figures)}</div></div>'
 
 
 def output_columns(alphabet: Alphabet, probabilities: np.ndarray) -> str:
@@ -135,7 +136,10 @@ def layer_cards(
         if info.kind == "output":
             body = output_columns(alphabet, activations[info.name])
         else:
-            body = f'{img(view.image, view.title)}<p class="hl-note">colour scale {view.low:.2f} to {view.high:.2f}</p>'
+            body = (
+                f"{img(view.image, view.title, view.scale)}"
+                f'<p class="hl-note">colour scale {view.low:.2f} to {view.high:.2f}</p>'
+            )
             if info.read:
                 body += (
                     '<p class="hl-note">Grey: the edge that the pooling after this layer never reads'
