@@ -244,7 +244,8 @@ def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = T
     noise : float
         Standard deviation of the background noise, in grey levels.
     remove_specks : bool
-        Drop marks smaller than 3 pixels or 5% of the largest one.
+        Drop marks smaller than 3 pixels or 5% of the largest one, and all of
+        them when what is left is only specks scattered far apart.
 
     Returns
     -------
@@ -263,7 +264,19 @@ def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = T
         return np.zeros(ink.shape, dtype=bool)
     keep = np.zeros(count, dtype=bool)
     keep[1:] = areas >= max(3, 0.05 * areas.max())
+    if _scattered(stats[keep]):
+        return np.zeros(ink.shape, dtype=bool)
     return keep[labels]
+
+
+def _scattered(stats: np.ndarray) -> bool:
+    """Whether marks (connected-component stats rows) are only specks far apart: none spans a tenth of their extent."""
+    if len(stats) <= 4:
+        return False
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    extent = max(right.max() - left.min(), bottom.max() - top.min())
+    return int(np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).max()) < 0.1 * extent
 
 
 def stroke_width(mask: np.ndarray) -> float:
@@ -462,16 +475,6 @@ def _two_levels(gray: np.ndarray) -> tuple[np.ndarray, bool] | None:
     return np.full(gray.shape, level, np.float32), not background_is_bright
 
 
-def _scattered(mask: np.ndarray) -> bool:
-    """Whether the marks of a mask are only specks scattered far apart (none spans a tenth of their extent)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if count <= 4:
-        return False
-    extent = max(mask[bounding_box(mask)].shape)
-    largest = int(np.max(np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])))
-    return largest < 0.1 * extent
-
-
 def find_ink(
     image: np.ndarray, skip: frozenset[Step] | set[Step] = frozenset(), background: float | None = None
 ) -> Ink:
@@ -534,8 +537,6 @@ def find_ink(
         if peak < MIN_CONTRAST:
             return blank("Nothing to recognise: the image is one flat colour (empty, or inked all over).")
         return blank("No character found: only faint marks or noise.")
-    if _scattered(mask):
-        return blank("No character found: only scattered specks.")
 
     box = bounding_box(mask)
     if max(mask[box].shape) < 3 or max(mask[box].shape) < 1.8 * stroke_width(mask[box]):
