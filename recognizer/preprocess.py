@@ -271,7 +271,7 @@ def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = T
 
 def _scattered(stats: np.ndarray) -> bool:
     """Whether marks (connected-component stats rows) are only specks far apart: none spans a tenth of their extent."""
-    if len(stats) <= 4:
+    if len(stats) < 2:
         return False
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import keras
+import cv2
 import numpy as np
 import pytest
 from app_samples import model_file, needs_model
@@ -219,3 +220,16 @@ def test_a_model_with_another_convention_runs_on_convention_apply(tmp_path: Path
         "the other polarity gives other probabilities, so the comparison above can tell them apart"
     )
     assert np.allclose(rec.recognize(drawing).probabilities, out.probabilities, atol=1e-6)
+
+
+@pytest.mark.parametrize("side", [16, 160])
+def test_tightly_cropped_scans_are_read(rec, side: int) -> None:
+    """A digit cut to its ink, as postal-code scans are (16x16, or enlarged), dark on light: read, not blank."""
+    read = 0
+    for label in "0123456789":
+        ink = cv2.resize(digit(label, size=320, width=40, scale=1.0), (16, 16), interpolation=cv2.INTER_AREA)
+        scan = 255 - cv2.resize(ink, (side, side), interpolation=cv2.INTER_LINEAR)
+        result = rec.recognize(scan)
+        assert not result.is_blank, f"{label}: {result.blank_reason}"
+        read += result.top_k[0][0] == label
+    assert read >= 9, f"{read} of 10 tightly cropped digits read"

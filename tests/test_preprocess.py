@@ -320,3 +320,71 @@ def test_find_ink_and_normalise_never_crash(image: np.ndarray, skip: set[Step], 
     x = normalise(ink.cropped, skip)[Step.MODEL_INPUT]
     assert x.shape == (MODEL_SIZE, MODEL_SIZE) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
+
+
+@st.composite
+def odd_arrays(draw) -> np.ndarray:
+    """Sparse specks, dense noise, blobs and lines, on odd shapes: long and thin, tiny, large, with or without alpha."""
+    h = draw(st.sampled_from([8, 9, 16, 31, 100, 280, 500, 700]))
+    w = draw(st.sampled_from([8, 13, 28, 100, 280, 500, 1200]))
+    channels = draw(st.sampled_from([0, 3, 4]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from(["sparse", "dense", "blobs", "lines", "flat"]))
+    if kind == "sparse":
+        image = np.where(rng.random((h, w)) < draw(st.sampled_from([0.001, 0.01, 0.05])), 255, 0)
+    elif kind == "dense":
+        image = rng.integers(0, 256, (h, w))
+    elif kind == "blobs":
+        image = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), draw(st.sampled_from([1, 3, 9]))) * 255
+    elif kind == "lines":
+        image = np.zeros((h, w), np.uint8)
+        for _ in range(draw(st.integers(1, 30))):
+            p0, p1 = (tuple(int(v) for v in rng.integers(-10, max(h, w) + 10, 2)) for _ in range(2))
+            cv2.line(image, p0, p1, int(rng.integers(0, 256)), int(rng.integers(1, 40)))
+    else:
+        image = np.full((h, w), draw(st.integers(0, 255)))
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    if draw(st.booleans()):
+        image = 255 - image
+    return image if channels == 0 else np.dstack([image] * channels)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(odd_arrays(), st.none() | st.sampled_from([0, 255]))
+def test_every_valid_array_gets_a_result(image: np.ndarray, background: int | None) -> None:
+    """Never anything but a result (blank with a reason, or a 28x28 input in [0, 1]) for a valid array."""
+    result = preprocess(image, background=background)
+    assert result.is_blank == (result.blank_reason is not None)
+    assert result.model_input.shape == (MODEL_SIZE, MODEL_SIZE) and np.isfinite(result.model_input).all()
+    assert 0.0 <= result.model_input.min() and result.model_input.max() <= 1.0
+
+
+def test_scattered_specks_are_no_character() -> None:
+    specks = np.where(np.random.default_rng(0).random((500, 500)) < 0.01, 255, 0).astype(np.uint8)
+    result = preprocess(specks)
+    assert result.is_blank and "noise" in result.blank_reason
+
+
+def tight_crop(label: str, side: int, width: int = 40) -> np.ndarray:
+    """A thick digit whose ink touches the edges, as in a scan cut to the character (postal-code digits are 16x16)."""
+    return cv2.resize(digit(label, size=320, width=width, scale=1.0), (side, side), interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.parametrize("side", [16, 28, 160])
+@pytest.mark.parametrize("dark_on_light", [False, True])
+def test_a_tightly_cropped_character_is_found(side: int, dark_on_light: bool) -> None:
+    for label in "0123456789":
+        image = tight_crop(label, side)
+        result = preprocess(255 - image if dark_on_light else image)
+        assert not result.is_blank, f"{label} at {side}x{side}: {result.blank_reason}"
+        assert result.polarity == ("dark ink on light" if dark_on_light else "light ink on dark")
+
+
+def test_a_mostly_inked_canvas_keeps_the_canvas_background_as_background() -> None:
+    canvas = np.zeros((280, 280), np.uint8)
+    cv2.rectangle(canvas, (20, 20), (260, 260), 255, -1)  # a scribble over most of the canvas
+    cv2.line(canvas, (60, 140), (220, 140), 0, 12)
+    rgba = np.dstack([canvas] * 3 + [np.full_like(canvas, 255)])
+    known = find_ink(rgba, background=0)
+    assert known.polarity == "light ink on dark"
+    assert known.cropped.shape == (241, 241), "cut to the scribble, not to the black frame around it"
