@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import keras
 import cv2
+import keras
 import numpy as np
 import pytest
 from app_samples import model_file, needs_model
