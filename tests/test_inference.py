@@ -20,6 +20,7 @@ import recognizer
 from recognizer.card import ModelCard
 from recognizer.convention import Convention
 from recognizer.modelfile import save_model
+from recognizer.preprocess import Step
 from recognizer.training.architectures import build_cnn, build_mlp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def test_result_contract(rec) -> None:
     assert list(probs) == sorted(probs, reverse=True) and all(isinstance(p, float) for p in probs)
     assert abs(result.probabilities.sum() - 1) < 1e-4
     assert result.model_input.shape == (28, 28) and result.model_input.dtype == np.float32
-    assert list(result.steps)[-1] == "model input"
+    assert list(result.steps)[-1] == Step.MODEL_INPUT
     assert np.array_equal(list(result.steps.values())[-1], result.model_input)
     names = list(result.activations)
     assert names == [info.name for info in rec.layers] and rec.layers[-1].kind == "output"

@@ -83,9 +83,9 @@ def test_soft_edges_like_the_training_data() -> None:
 def test_steps_are_in_order_and_end_with_model_input() -> None:
     result = preprocess(np.dstack([digit("3")] * 3 + [np.full((280, 280), 255, np.uint8)]))
     names = list(result.steps)
-    assert names[0] == "input" and names[-1] == "model input"
+    # The names people read under the pictures on the Draw page:
     assert names == ["input", "grayscale", "background", "ink", "mask", "cropped", "strokes", "box", "model input"]
-    assert result.steps["model input"] is result.model_input
+    assert result.steps[Step.MODEL_INPUT] is result.model_input
 
 
 def test_mnist_image_is_left_nearly_as_is() -> None:
