@@ -108,6 +108,7 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
 def main() -> None:
     widgets.through_app()
     widgets.style()
+    widgets.canvas_fixes()
     st.title("✍️ Handwriting Lab")
     st.markdown(
         "Draw a character: after every stroke a neural network guesses what it is, "

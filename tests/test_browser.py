@@ -156,3 +156,26 @@ def test_a_tab_left_open_on_a_page_gets_the_whole_app_after_a_restart(tmp_path: 
         expect(desktop.get_by_role("link", name="Models")).to_be_visible()
         expect(desktop.get_by_text("app", exact=True)).to_have_count(0)
         assert box["width"] == 280, "the wide layout of app.py: the whole canvas is visible"
+
+
+# Where strokes start: every corner and edge, and the top-right strip the canvas toolbar used to cover.
+STARTS = [(0.03, 0.03), (0.5, 0.03), (0.97, 0.03), (0.97, 0.5), (0.97, 0.97), (0.5, 0.97), (0.03, 0.97), (0.03, 0.5)]
+STARTS += [(140 / 280, 15 / 280), (200 / 280, 15 / 280), (260 / 280, 15 / 280), (200 / 280, 30 / 280)]
+
+
+@pytest.mark.parametrize("touch", [False, True], ids=["mouse", "touch"])
+def test_a_stroke_starting_at_any_edge_or_corner_is_recognised(app_url: str, browser: Browser, touch: bool) -> None:
+    size = {"width": 400, "height": 900} if touch else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=size, has_touch=touch, is_mobile=touch)
+    page = context.new_page()
+    try:
+        open_draw_page(page, app_url, "digits")
+        for x, y in STARTS:
+            draw(page, [[(x, y), (0.5, 0.5), (1 - x, 1 - y)]], touch=touch)  # through the middle to the far side
+            expect(page.locator(PREDICTION), f"a stroke from ({x:.2f}, {y:.2f})").to_have_count(1, timeout=TIMEOUT_MS)
+            page.get_by_role("button", name="Clear").click()
+            expect(page.locator(PREDICTION)).to_have_count(0, timeout=TIMEOUT_MS)
+            page.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+            page.wait_for_timeout(300)  # the new canvas loads its empty drawing
+    finally:
+        context.close()

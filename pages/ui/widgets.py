@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -23,6 +25,7 @@ __all__ = [
     "CANVAS_BACKGROUND",
     "CANVAS_KEY",
     "UPLOAD_KEY",
+    "canvas_fixes",
     "chart",
     "drawn_image",
     "load_recognizer",
@@ -48,6 +51,31 @@ RESTORE = "restore_drawing"  # what the canvas redraws when it comes back after 
 def style() -> None:
     """The look of the pages' inline HTML blocks."""
     st.html(STYLE)
+
+
+CANVAS_CSS = Path(__file__).with_name("canvas.css")
+_PATCH_CANVAS = """<script>
+(() => {
+  if (window.hlCanvasPatch) return;
+  const css = %s;
+  window.hlCanvasPatch = setInterval(() => {
+    for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+      const root = host.shadowRoot;
+      if (root && root.querySelector(".dc-toolbar") && !root.querySelector("style[data-hl]")) {
+        const style = document.createElement("style");
+        style.dataset.hl = "canvas";
+        style.textContent = css;
+        root.appendChild(style);
+      }
+    }
+  }, 100);
+})();
+</script>"""
+
+
+def canvas_fixes() -> None:
+    """Style the canvas component from inside its shadow root, where the page's CSS does not reach (``canvas.css``)."""
+    st.html(_PATCH_CANVAS % json.dumps(CANVAS_CSS.read_text(encoding="utf-8")), unsafe_allow_javascript=True)
 
 
 def through_app() -> None:
