@@ -110,11 +110,12 @@ def main() -> None:
     widgets.style()
     widgets.canvas_fixes()
     st.title("✍️ Handwriting Lab")
-    st.markdown(
-        "Draw a character: after every stroke a neural network guesses what it is, "
-        "and shows how it sees your drawing, layer by layer."
-    )
-    with st.container(horizontal=True, gap="medium"):
+    with st.container(key="intro"):  # left out on a phone (style.css), so the prediction fits under the canvas
+        st.markdown(
+            "Draw a character: after every stroke a neural network guesses what it is, "
+            "and shows how it sees your drawing, layer by layer."
+        )
+    with st.container(horizontal=True, gap="medium", key="controls"):
         alphabet = widgets.pick_alphabet()
         model = widgets.pick_model(alphabet)
         mode = widgets.pick_input()

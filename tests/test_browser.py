@@ -142,6 +142,9 @@ def test_drawing_with_a_finger_on_a_phone(app_url: str, phone: Page) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= 400, "the canvas fits a phone screen"
     draw(phone, to_canvas(strokes), touch=True)
     expect_prediction(phone, label)
+    metric = phone.locator('[data-testid="stMetric"]').bounding_box()
+    assert metric is not None and metric["y"] + metric["height"] <= 900, "the prediction shows under the canvas"
+    assert phone.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop") == 0
     overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "nothing sticks out sideways on a narrow screen"
     ARTIFACTS.mkdir(exist_ok=True)
