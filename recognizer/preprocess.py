@@ -41,6 +41,7 @@ import numpy as np
 __all__ = [
     "BOX_SIZE",
     "CENTRE",
+    "DESCRIPTIONS",
     "MODEL_SIZE",
     "SKIPPABLE",
     "Ink",
@@ -74,6 +75,19 @@ class Step(StrEnum):
     BOX = "box"
     MODEL_INPUT = "model input"
 
+
+DESCRIPTIONS: dict[Step, str] = {
+    Step.INPUT: "the drawing or photo as it came",
+    Step.GRAYSCALE: "brightness only, colour and transparency gone",
+    Step.BACKGROUND: "the canvas or paper without the ink: uneven light on a photo, flat on the canvas",
+    Step.INK: "what differs from the background, white on black whatever colour the ink was",
+    Step.MASK: "the ink that stands out from the noise, specks removed",
+    Step.CROPPED: "cut to the ink, soft edges kept",
+    Step.STROKES: "every pen made the same width",
+    Step.BOX: "scaled into a 20 x 20 box, like the training images",
+    Step.MODEL_INPUT: "centred by its centre of mass in 28 x 28: what the network gets",
+}
+"""What each step does, in words for the page that shows them."""
 
 SKIPPABLE: dict[Step, str] = {
     Step.BACKGROUND: "a flat background at the median grey level: uneven lighting stays",

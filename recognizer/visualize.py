@@ -89,7 +89,7 @@ def to_display(step: np.ndarray) -> np.ndarray:
     return image
 
 
-def thumbnail(step: np.ndarray, size: int = 96, background: int = 128) -> np.ndarray:
+def thumbnail(step: np.ndarray, size: int = 96, background: int | None = 128) -> np.ndarray:
     """Fit a preprocessing step into a square, so steps of any shape line up in a row.
 
     Parameters
@@ -98,8 +98,9 @@ def thumbnail(step: np.ndarray, size: int = 96, background: int = 128) -> np.nda
         Anything :func:`to_display` accepts.
     size : int
         Side of the square thumbnail in pixels.
-    background : int
-        Grey level of the margin around a step that is not square (mid grey: neither ink nor background).
+    background : int or None
+        Grey level of the margin around a step that is not square (mid grey: neither ink nor background);
+        None: no margin, the scaled step alone (long side ``size``).
 
     Returns
     -------
@@ -115,6 +116,8 @@ def thumbnail(step: np.ndarray, size: int = 96, background: int = 128) -> np.nda
     out_h, out_w = max(1, round(h * scale)), max(1, round(w * scale))
     rows = np.minimum((np.arange(out_h) + 0.5) * h / out_h, h - 1).astype(np.intp)
     cols = np.minimum((np.arange(out_w) + 0.5) * w / out_w, w - 1).astype(np.intp)
+    if background is None:
+        return image[rows][:, cols]
     out = np.full((size, size, 3), background, np.uint8)
     top, left = (size - out_h) // 2, (size - out_w) // 2
     out[top : top + out_h, left : left + out_w] = image[rows][:, cols]

@@ -43,8 +43,10 @@ def test_steps_strip_one_figure_per_step() -> None:
     assert html.count("<figure>") == len(steps)
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
     assert captions == [step.value for step in list(steps)[:-1]] + ["model input, 28 x 28"]
-    widths = re.findall(r'<img [^>]*width="(\d+)"', html)
-    assert widths == [str(builders.THUMB)] * (len(steps) - 1) + ["140"], "the model input is shown 5 times enlarged"
+    sizes = [(int(w), int(h)) for w, h in re.findall(r'<img [^>]*width="(\d+)" height="(\d+)"', html)]
+    assert all(max(size) == builders.THUMB for size in sizes[:-1]), "thumbnails keep their shape, no grey bars"
+    assert sizes[-1] == (140, 140), "the model input is shown 5 times enlarged"
+    assert html.count("<li>") == len(steps) and "What each step does" in html
 
 
 def test_output_columns_heights_are_the_probabilities() -> None:

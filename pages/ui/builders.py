@@ -19,7 +19,7 @@ from pandas.io.formats.style import Styler
 from recognizer.alphabets import Alphabet
 from recognizer.card import ModelCard, validation_title
 from recognizer.layers import LayerInfo
-from recognizer.preprocess import Step
+from recognizer.preprocess import DESCRIPTIONS, Step
 from recognizer.runes import template_image
 from recognizer.visualize import colorbar, layer_views, png_data_url, thumbnail
 
@@ -98,8 +98,11 @@ def steps_strip(steps: dict[Step, np.ndarray], heading: str = "") -> str:
             big = img(thumbnail(image, 28), step, MODEL_INPUT_ZOOM)
             figures.append(f"<figure>{big}<figcaption>{step}, 28 x 28</figcaption></figure>")
         else:
-            figures.append(f"<figure>{img(thumbnail(image, THUMB), step)}<figcaption>{step}</figcaption></figure>")
-    return f'<div class="hl">{heading}<div class="hl-strip">{"".join(figures)}</div></div>'
+            small = thumbnail(image, THUMB, background=None)  # no grey bars around a step that is not square
+            figures.append(f"<figure>{img(small, step)}<figcaption>{step}</figcaption></figure>")
+    explained = "".join(f"<li><strong>{step}</strong>: {DESCRIPTIONS[step]}</li>" for step in steps)
+    details = f'<details class="hl-note"><summary>What each step does</summary><ul>{explained}</ul></details>'
+    return f'<div class="hl">{heading}<div class="hl-strip">{"".join(figures)}</div>{details}</div>'
 
 
 def output_columns(alphabet: Alphabet, probabilities: np.ndarray) -> str:
