@@ -82,7 +82,8 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
         if rec is None:
             return
         if image is None:
-            st.info(hint(alphabet, mode), icon="✏️")
+            if not widgets.upload_refused(mode):  # a refused file already says why, beside it
+                st.info(hint(alphabet, mode), icon="✏️")
             return
         try:
             res = rec.recognize(image, widgets.CANVAS_BACKGROUND if mode == "draw" else None)

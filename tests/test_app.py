@@ -226,7 +226,7 @@ def test_a_bad_upload_gets_a_clear_message(untrained_models: Path, name: str, da
     at = upload(open_app(mode="upload"), name, data)
     assert not at.exception, at.exception
     assert len(at.error) == 1 and message in at.error[0].value and name in at.error[0].value
-    assert not at.metric
+    assert not at.metric and not at.info, "the reason, and no hint to upload beside it"
 
 
 def test_an_image_too_small_to_read_gets_a_clear_message(untrained_models: Path) -> None:

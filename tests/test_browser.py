@@ -151,7 +151,9 @@ def test_drawing_with_a_finger_on_a_phone(app_url: str, phone: Page) -> None:
     phone.screenshot(path=ARTIFACTS / "draw-phone.png")
 
 
-def test_a_tab_left_open_on_a_page_gets_the_whole_app_after_a_restart(tmp_path: Path, desktop: Page) -> None:
+def test_after_a_restart_an_open_tab_gets_the_whole_app_and_the_console_stays_calm(
+    tmp_path: Path, desktop: Page
+) -> None:
     with serve(tmp_path) as url:  # a new server process: its first request is for a page, not for app.py
         desktop.goto(f"{url}draw?alphabet=digits")
         desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
@@ -159,6 +161,11 @@ def test_a_tab_left_open_on_a_page_gets_the_whole_app_after_a_restart(tmp_path: 
         expect(desktop.get_by_role("link", name="Models")).to_be_visible()
         expect(desktop.get_by_text("app", exact=True)).to_have_count(0)
         assert box["width"] == 280, "the wide layout of app.py: the whole canvas is visible"
+        draw(desktop, to_canvas(SAMPLES["digits"][1]))  # TensorFlow starts and the model runs
+        expect_prediction(desktop, SAMPLES["digits"][0])
+    log = (tmp_path / "server.log").read_text(errors="replace")
+    for alarming in ("E0000", "cuInit", "CUDA error", "oneDNN", "absl::", "Traceback"):
+        assert alarming not in log, f"`streamlit run app.py` printed {alarming!r} though nothing is wrong:\n{log}"
 
 
 # Where strokes start: every corner and edge, and the top-right strip the canvas toolbar used to cover.

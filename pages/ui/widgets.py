@@ -35,6 +35,7 @@ __all__ = [
     "pick_model",
     "style",
     "through_app",
+    "upload_refused",
     "uploaded_image",
 ]
 
@@ -239,6 +240,11 @@ def drawn_image() -> np.ndarray | None:
     if image is not None:
         st.session_state[LAST_DRAWING] = (result.json_data, image)
     return image
+
+
+def upload_refused(mode: str) -> bool:
+    """Whether a file was uploaded but could not be used (its message is shown by :func:`uploaded_image`)."""
+    return mode == "upload" and st.session_state.get(UPLOAD_KEY) is not None
 
 
 def uploaded_image() -> np.ndarray | None:
