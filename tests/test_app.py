@@ -168,6 +168,8 @@ def test_a_cleared_or_dotted_canvas_says_why_nothing_is_recognised(untrained_mod
     at = draw_on(at, [[(0.5, 0.5), (0.5, 0.51)]])
     assert "Only a dot" in at.info[0].value
     assert not at.metric
+    [strip] = html_blocks(at, "hl-strip")
+    assert "<figcaption>mask</figcaption>" in strip and "model input" not in strip, "the steps up to where it stopped"
 
 
 def test_an_unsure_prediction_says_so_but_still_shows_the_top_3(untrained_models: Path) -> None:

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from app_samples import SAMPLES, model_file, to_canvas
 from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS, draw
@@ -189,3 +191,16 @@ def test_a_stroke_starting_at_any_edge_or_corner_is_recognised(app_url: str, bro
             page.wait_for_timeout(300)  # the new canvas loads its empty drawing
     finally:
         context.close()
+
+
+def test_a_drawing_is_still_there_after_a_look_at_the_upload(app_url: str, desktop: Page) -> None:
+    label, strokes = SAMPLES["digits"]
+    open_draw_page(desktop, app_url, "digits")
+    draw(desktop, to_canvas(strokes))
+    expect_prediction(desktop, label)
+    desktop.locator(".st-key-input_mode").get_by_text("Upload a photo", exact=True).click()
+    expect(desktop.locator(CANVAS)).to_have_count(0, timeout=TIMEOUT_MS)
+    desktop.locator(".st-key-input_mode").get_by_text("Draw", exact=True).click()
+    expect_prediction(desktop, label)
+    shot = cv2.imdecode(np.frombuffer(desktop.locator(CANVAS).screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert (shot > 128).mean() > 0.02, "the strokes are drawn on the canvas again, not only remembered"
