@@ -30,7 +30,6 @@ __all__ = [
     "png_data_url",
     "thumbnail",
     "to_display",
-    "upscale",
 ]
 
 
@@ -62,11 +61,6 @@ def colorize(values: np.ndarray, low: float, high: float) -> np.ndarray:
     rgb = VIRIDIS[np.clip(np.rint(scaled * 255), 0, 255).astype(np.uint8)]
     rgb[np.isnan(values)] = 40
     return rgb
-
-
-def upscale(image: np.ndarray, factor: int) -> np.ndarray:
-    """Enlarge by an integer factor with visible square pixels (nearest neighbour); HxW[xC] -> (fH)x(fW)[xC]."""
-    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
 def to_display(step: np.ndarray) -> np.ndarray:

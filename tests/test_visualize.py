@@ -22,7 +22,6 @@ from recognizer.visualize import (
     png_data_url,
     thumbnail,
     to_display,
-    upscale,
 )
 
 
@@ -113,12 +112,6 @@ def test_colorize_uses_one_scale_and_marks_padding() -> None:
     assert rgb[0].tolist() == VIRIDIS[0].tolist() and rgb[2].tolist() == VIRIDIS[255].tolist()
     assert rgb[3].tolist() == [40, 40, 40]
     assert colorize(np.ones(3), 1.0, 1.0).shape == (3, 3), "a constant layer does not divide by zero"
-
-
-def test_upscale_shows_square_pixels() -> None:
-    image = np.arange(4, dtype=np.uint8).reshape(2, 2)
-    big = upscale(image, 3)
-    assert big.shape == (6, 6) and (big[:3, :3] == 0).all() and (big[3:, 3:] == 3).all()
 
 
 def test_to_display_handles_floats_and_transparency() -> None:
