@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .convention import MNIST, Convention
 
 __all__ = ["VALIDATION_TITLES", "ModelCard", "ModelFileError", "card_path", "validation_title"]
@@ -68,6 +70,11 @@ class ModelCard:
     validation : dict of str to dict
         Per validation set: ``samples``, ``accuracy``, per-class accuracy,
         most frequent confusions and the confusion matrix.
+    outputs : str
+        ``"probabilities"`` (softmax in the model) or ``"logits"`` (softmax applied here).
+    label_map : tuple of int or None
+        For each model output, the label index it stands for (None: no label, such as
+        EMNIST's unused class 0); empty when output i is label i.
     """
 
     name: str
@@ -82,6 +89,25 @@ class ModelCard:
     training: dict[str, Any] = field(default_factory=dict)
     command: str = ""
     validation: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: str = "probabilities"
+    label_map: tuple[int | None, ...] = ()
+
+    def label_probabilities(self, raw: np.ndarray) -> np.ndarray:
+        """The model's raw outputs, (K,) or (N, K), as probabilities of the labels, (C,) or (N, C), summing to 1.
+
+        Softmax for logits; outputs that stand for no label are dropped and the rest renormalised.
+        """
+        raw = np.asarray(raw, np.float32)
+        if self.outputs == "logits":
+            shifted = np.exp(raw - raw.max(axis=-1, keepdims=True))
+            raw = shifted / shifted.sum(axis=-1, keepdims=True)
+        if not self.label_map:
+            return raw
+        mapped = np.zeros((*raw.shape[:-1], len(self.labels)), np.float32)
+        for output, label in enumerate(self.label_map):
+            if label is not None:
+                mapped[..., label] += raw[..., output]
+        return mapped / np.maximum(mapped.sum(axis=-1, keepdims=True), 1e-12)
 
     @property
     def params(self) -> int:
@@ -97,7 +123,7 @@ class ModelCard:
         """JSON-ready data, in the order a reader wants it: input and layers first."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["input"] = self.input.to_json()
-        for key in ("labels", "names", "architecture"):
+        for key in ("labels", "names", "architecture", "label_map"):
             data[key] = list(data[key])
         return {"input": data.pop("input"), "architecture": data.pop("architecture"), **data}
 
@@ -114,7 +140,7 @@ class ModelCard:
         values = {k: v for k, v in data.items() if k in known}
         try:
             values["input"] = Convention.from_json(values["input"]) if "input" in values else MNIST
-            for key in ("labels", "names", "architecture"):
+            for key in ("labels", "names", "architecture", "label_map"):
                 values[key] = tuple(values.get(key, ()))
             return cls(**values)
         except (TypeError, ValueError, KeyError) as err:

@@ -127,7 +127,7 @@ class Recognizer:
         x = np.asarray(model_input, np.float32).reshape(1, *self.convention.shape)
         outputs = self._forward(tf.constant(x))
         activations = {info.name: out.numpy()[0] for info, out in zip(self.layers, outputs, strict=True)}
-        return Forward(activations[self.layers[-1].name], activations)
+        return Forward(self.card.label_probabilities(activations[self.layers[-1].name]), activations)
 
     def recognize(self, image: np.ndarray, background: float | None = None) -> Result:
         """Preprocess a drawing, bring it into the model's convention and run :meth:`forward`.
@@ -172,7 +172,9 @@ class Recognizer:
             (N, num_classes) float32 probabilities.
         """
         chunks = [
-            self._classify(tf.constant(self.convention.apply(canonical[i : i + batch_size]))).numpy()
+            self.card.label_probabilities(
+                self._classify(tf.constant(self.convention.apply(canonical[i : i + batch_size])))
+            )
             for i in range(0, len(canonical), batch_size)
         ]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.alphabet.num_classes), np.float32)
