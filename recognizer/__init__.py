@@ -34,6 +34,7 @@ __all__ = [
     "Recognizer",
     "Result",
     "Step",
+    "check_model",
     "find_ink",
     "get_alphabet",
     "load",
@@ -41,7 +42,7 @@ __all__ = [
     "preprocess",
 ]
 
-_LAZY = {"load", "Recognizer", "Result", "Forward"}
+_LAZY = {"load", "Recognizer", "Result", "Forward", "check_model"}
 
 
 def __getattr__(name: str):

@@ -16,7 +16,7 @@ import numpy as np
 
 from .convention import MNIST, Convention
 
-__all__ = ["VALIDATION_TITLES", "ModelCard", "ModelFileError", "card_path", "validation_title"]
+__all__ = ["VALIDATION_TITLES", "ModelCard", "ModelFileError", "card_path", "softmax", "validation_title"]
 
 VALIDATION_TITLES = {
     "mnist_test": "MNIST test set",
@@ -26,6 +26,12 @@ VALIDATION_TITLES = {
     "train_fonts_new_renders_val": "training fonts, new renderings",
 }
 """How the pages name the validation sets that training records by key."""
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Probabilities from logits along the last axis (any shape), float32, summing to 1."""
+    shifted = np.exp(np.asarray(logits, np.float32) - np.max(logits, axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def validation_title(name: str) -> str:
@@ -97,10 +103,7 @@ class ModelCard:
 
         Softmax for logits; outputs that stand for no label are dropped and the rest renormalised.
         """
-        raw = np.asarray(raw, np.float32)
-        if self.outputs == "logits":
-            shifted = np.exp(raw - raw.max(axis=-1, keepdims=True))
-            raw = shifted / shifted.sum(axis=-1, keepdims=True)
+        raw = softmax(raw) if self.outputs == "logits" else np.asarray(raw, np.float32)
         if not self.label_map:
             return raw
         mapped = np.zeros((*raw.shape[:-1], len(self.labels)), np.float32)

@@ -3,7 +3,7 @@
 A model with 99% test accuracy can read every drawing as the same class when the
 drawing is not prepared the way its training data was (black on white instead of
 white on black, 0..1 instead of 0..255, the character filling the frame instead of
-a 20x20 box). :func:`check_model` draws the probe set shipped in ``models/probe.npz``
+a 20x20 box). :func:`find_convention` draws the probe set shipped in ``models/probe.npz``
 (drawings by writers outside every validation split, and a slice of MNIST test) in
 every plausible convention, finds the one under which the model reads best, and the
 mapping from its outputs to the alphabet's labels (another order, the EMNIST letters
@@ -13,7 +13,7 @@ layout with an unused class 0, an extra "none" output).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from .convention import Convention
 from .preprocess import MODEL_SIZE, preprocess
 from .runes import template_image
 
-__all__ = ["PROBE_FILE", "ModelCheck", "Probe", "candidates", "check_model", "label_mapping", "load_probe"]
+__all__ = ["PROBE_FILE", "ModelCheck", "Probe", "candidates", "find_convention", "label_mapping", "load_probe"]
 
 PROBE_FILE = paths.MODELS_DIR / "probe.npz"
 """The labelled drawings conventions are tried on (built by ``python -m recognizer.training.probe``)."""
@@ -130,12 +130,12 @@ def _mapped_accuracy(probabilities: np.ndarray, labels: np.ndarray, num_classes:
     np.add.at(confusion, (labels, outputs), 1)
     mapping = label_mapping(confusion)
     correct = sum(confusion[label, output] for output, label in enumerate(mapping) if label is not None)
-    return correct / max(len(labels), 1), mapping
+    return float(correct / max(len(labels), 1)), mapping
 
 
 @dataclass(frozen=True)
 class ModelCheck:
-    """What :func:`check_model` found.
+    """What :func:`find_convention` found.
 
     Attributes
     ----------
@@ -148,7 +148,9 @@ class ModelCheck:
     samples : int
         Probe drawings measured.
     table : list of (Convention, float)
-        Every convention tried and its accuracy on the search subset, best first.
+        Every convention tried and its accuracy on the ``searched`` drawings, best first.
+    searched : int
+        Probe drawings the conventions are compared on (:data:`SEARCH_PER_CLASS` of each class and part).
     confusion : np.ndarray
         (C, C) int64 counts of the chosen convention, rows the true label, columns the prediction.
     works : bool
@@ -160,6 +162,7 @@ class ModelCheck:
     accuracy: float
     samples: int
     table: list[tuple[Convention, float]] = field(repr=False)
+    searched: int
     confusion: np.ndarray = field(repr=False)
     works: bool
 
@@ -193,7 +196,9 @@ def _subset(probe: Probe, per_class: int) -> np.ndarray:
     return np.concatenate([np.flatnonzero(probe.labels == c)[:per_class] for c in np.unique(probe.labels)])
 
 
-def check_model(classify, input_shape: tuple[int, ...], alphabet: str, probe: list[Probe] | None = None) -> ModelCheck:
+def find_convention(
+    classify, input_shape: tuple[int, ...], alphabet: str, probe: list[Probe] | None = None
+) -> ModelCheck:
     """Find the input convention and output mapping under which a classifier reads the probe drawings best.
 
     Parameters
@@ -221,12 +226,15 @@ def check_model(classify, input_shape: tuple[int, ...], alphabet: str, probe: li
         [_subset(part, SEARCH_PER_CLASS) + start for part, start in zip(probe, offsets, strict=False)]
     )
     canonical = {placement: _canonical([images[i] for i in search], placement) for placement in ("mnist", "resize")}
-    table = []
-    for convention in candidates(input_shape):
+
+    def score(convention: Convention) -> tuple[Convention, float]:
         x = canonical["resize" if convention.placement == "resize" else "mnist"]
-        accuracy, _ = _mapped_accuracy(classify(convention.apply(x)), labels[search], spec.num_classes)
-        table.append((convention, accuracy))
-    table.sort(key=lambda row: -row[1])
+        return convention, _mapped_accuracy(classify(convention.apply(x)), labels[search], spec.num_classes)[0]
+
+    # Polarity, values, transposition (and padding or resizing) first, then the winner's other placements.
+    table = sorted((score(c) for c in candidates(input_shape) if c.placement == "mnist"), key=lambda row: -row[1])
+    table += [score(replace(table[0][0], placement=placement)) for placement in ("fill", "resize")]
+    table.sort(key=lambda row: -row[1])  # stable: on a tie the MNIST placement stays first
     best = table[0][0]
     full = classify(best.apply(_canonical(images, best.placement)))
     accuracy, mapping = _mapped_accuracy(full, labels, spec.num_classes)
@@ -234,4 +242,6 @@ def check_model(classify, input_shape: tuple[int, ...], alphabet: str, probe: li
     confusion = np.zeros((spec.num_classes, spec.num_classes), np.int64)
     known = predicted >= 0
     np.add.at(confusion, (labels[known], predicted[known]), 1)
-    return ModelCheck(best, tuple(mapping), accuracy, len(labels), table, confusion, accuracy >= WORKS)
+    return ModelCheck(
+        best, tuple(mapping), accuracy, len(labels), table, len(search), confusion, bool(accuracy >= WORKS)
+    )

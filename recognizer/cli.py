@@ -1,6 +1,6 @@
-"""Command line: ``python -m recognizer {predict,train,evaluate} ...``.
+"""Command line: ``python -m recognizer {predict,check,train,evaluate} ...``.
 
-The entry point of both halves: ``predict`` uses the runtime only; ``train``
+The entry point of both halves: ``predict`` and ``check`` use the runtime only; ``train``
 and ``evaluate`` import :mod:`recognizer.training` when they run.
 """
 
@@ -41,6 +41,36 @@ def _predict(args: argparse.Namespace) -> int:
             line["reason"] = result.blank_reason
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return status
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .alphabets import get_alphabet
+    from .inference import check_model
+
+    found, notes = check_model(args.model, args.alphabet)
+    if args.json:
+        table = [{"convention": c.describe(), "accuracy": round(a, 4)} for c, a in found.table]
+        line = {
+            "file": args.model,
+            "works": found.works,
+            "accuracy": round(found.accuracy, 4),
+            "samples": found.samples,
+            "convention": found.convention.to_json(),
+            "mapping": list(found.mapping),
+            "notes": list(notes),
+            "table": table,
+        }
+        print(json.dumps(line, ensure_ascii=False))
+        return 0
+    print(f"{args.model}: {found.verdict(get_alphabet(args.alphabet))}")
+    for note in notes:
+        print(f"note: {note}")
+    print(f"each convention tried, on {found.searched} of the {found.samples} probe drawings, best first:")
+    for convention, accuracy in found.table[: args.rows]:
+        print(f"  {accuracy:6.1%}  {convention.describe()}")
+    if len(found.table) > args.rows:
+        print(f"  ... {len(found.table) - args.rows} more (--rows to see them)")
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -96,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(predict)
     predict.add_argument("files", nargs="+", metavar="FILE")
     predict.set_defaults(run=_predict)
+
+    check = commands.add_parser("check", help="find the input convention and output order a Keras classifier needs")
+    check.add_argument("model", metavar="MODEL", help="a .keras or .h5 file; nothing in it is run")
+    check.add_argument("--alphabet", required=True, choices=list(ALPHABETS))
+    check.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    check.add_argument("--rows", type=int, default=12, help="conventions to list (default 12)")
+    check.set_defaults(run=_check)
 
     train = commands.add_parser("train", help="train a model and write it with its metadata")
     train.add_argument("--alphabet", required=True, choices=list(ALPHABETS))

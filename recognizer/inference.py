@@ -10,13 +10,14 @@ import numpy as np
 
 from .alphabets import Alphabet, get_alphabet
 from .backend import keras, tf
-from .card import ModelCard
+from .card import ModelCard, ModelFileError, softmax
+from .check import ModelCheck, find_convention
 from .convention import Convention
-from .layers import LayerInfo, describe_layers
-from .modelfile import load_model
+from .layers import LayerInfo, describe_layers, layer_output
+from .modelfile import Classifier, load_classifier, load_model
 from .preprocess import Step, preprocess
 
-__all__ = ["Forward", "Recognizer", "Result", "load"]
+__all__ = ["Forward", "Recognizer", "Result", "check_model", "load"]
 
 TOP_K = 3
 
@@ -96,7 +97,7 @@ class Recognizer:
         self.path = path
         self.card = card
         self.layers: list[LayerInfo] = describe_layers(model)
-        probe = keras.Model(model.inputs, [model.get_layer(info.name).output for info in self.layers])
+        probe = keras.Model(model.inputs, [layer_output(model.get_layer(info.name)) for info in self.layers])
         spec = tf.TensorSpec((None, *self.convention.shape), tf.float32)
         self._forward = tf.function(lambda x: probe(x, training=False), input_signature=[spec])
         self._classify = tf.function(lambda x: model(x, training=False), input_signature=[spec])
@@ -216,12 +217,73 @@ def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
     spec = get_alphabet(alphabet)
     if model is None or (isinstance(model, str) and model in spec.models):
         path = spec.model_path(model)
-    elif str(model).endswith(".keras"):
+    elif str(model).endswith((".keras", ".h5")):
         path = Path(model)
     else:
         raise ValueError(
-            f"unknown model {model!r} for {alphabet!r}; expected one of {', '.join(spec.models)} or a .keras path"
+            f"unknown model {model!r} for {alphabet!r}; expected one of {', '.join(spec.models)} or a .keras/.h5 path"
         )
     _one_thread()
+    if ModelCard.read(path) is None and path.is_file():  # a model from elsewhere: find out how to feed it
+        classifier, found = _check(path, spec)
+        if not found.works:
+            raise ModelFileError(f"{path}: {found.verdict(spec)}")
+        return Recognizer(spec, classifier.model, path, _card_from_check(path, spec, classifier, found))
     network, card = load_model(path, spec)
     return Recognizer(spec, network, path, card)
+
+
+def _classify(classifier: Classifier, batch_size: int = 256):
+    """``classify(x) -> (N, K)`` probabilities of a loaded classifier (softmax applied to logits)."""
+    spec = tf.TensorSpec((None, *classifier.input_shape), tf.float32)
+    run = tf.function(lambda x: classifier.model(x, training=False), input_signature=[spec])
+
+    def classify(x: np.ndarray) -> np.ndarray:
+        raw = np.concatenate([run(tf.constant(x[i : i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
+        return softmax(raw) if classifier.outputs_logits else raw
+
+    return classify
+
+
+def _check(path: Path, alphabet: Alphabet) -> tuple[Classifier, ModelCheck]:
+    classifier = load_classifier(path)
+    return classifier, find_convention(_classify(classifier), classifier.input_shape, alphabet.key)
+
+
+def _card_from_check(path: Path, alphabet: Alphabet, classifier: Classifier, found: ModelCheck) -> ModelCard:
+    """A card for a model without one: the convention, output kind and order found, and the probe accuracy."""
+    return ModelCard(
+        name=path.stem,
+        alphabet=alphabet.key,
+        labels=alphabet.labels,
+        input=found.convention,
+        names=alphabet.names,
+        validation={"probe": {"samples": found.samples, "accuracy": round(found.accuracy, 5)}},
+        outputs="logits" if classifier.outputs_logits else "probabilities",
+        label_map=() if found.mapping_is_identity else found.mapping,
+    )
+
+
+def check_model(path: str | Path, alphabet: str) -> tuple[ModelCheck, tuple[str, ...]]:
+    """Check a Keras classifier file: the input convention and output order it needs, and its probe accuracy.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.keras`` or ``.h5`` file (nothing in it is run: see :func:`recognizer.modelfile.load_classifier`).
+    alphabet : str
+        The alphabet it is meant to read.
+
+    Returns
+    -------
+    (ModelCheck, tuple of str)
+        What was found, and notes on the file (e.g. that softmax is applied to its logits).
+
+    Raises
+    ------
+    ModelFileError
+        The file is not a usable image classifier.
+    """
+    _one_thread()
+    classifier, found = _check(Path(path), get_alphabet(alphabet))
+    return found, classifier.notes

@@ -12,7 +12,7 @@ from .backend import keras
 
 kl = keras.layers
 
-__all__ = ["KINDS", "LayerInfo", "describe_layers", "layer_kind"]
+__all__ = ["KINDS", "LayerInfo", "describe_layers", "layer_kind", "layer_output"]
 
 KINDS: dict[str, str] = {
     "convolution": "convolution: where each filter finds its pattern",
@@ -108,6 +108,17 @@ class LayerInfo:
         return KINDS[self.kind]
 
 
+def layer_output(layer: keras.layers.Layer) -> keras.KerasTensor:
+    """A layer's output in the model that holds it.
+
+    For a nested model, ``layer.output`` is its own inner output, not the output of
+    its call in the outer graph: that one is the output of its (last) call node.
+    """
+    if isinstance(layer, keras.Model) and layer._inbound_nodes:
+        return layer._inbound_nodes[-1].output_tensors[0]
+    return layer.output
+
+
 def layer_kind(layer: keras.layers.Layer) -> str:
     """The kind of a layer (a key of :data:`KINDS` other than ``"output"``), from its type."""
     return next((kind for kind, types in _BY_TYPE if isinstance(layer, types)), "other")
@@ -131,10 +142,10 @@ def describe_layers(model: keras.Model) -> list[LayerInfo]:
     shown = [layer for layer in model.layers if not isinstance(layer, HIDDEN)]
     infos = []
     for layer in shown:
-        kind = "output" if layer.output is output else layer_kind(layer)
+        kind = "output" if layer_output(layer) is output else layer_kind(layer)
         if kind == "flatten" and layer.input is model.inputs[0]:
             kind = "flatten input"
-        shape = tuple(int(d) for d in layer.output.shape[1:])
+        shape = tuple(int(d) for d in layer_output(layer).shape[1:])
         infos.append(LayerInfo(layer.name, kind, type(layer).__name__, shape, _read_by_next(model, layer)))
     return infos
 
