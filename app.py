@@ -9,5 +9,6 @@ st.html("<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }</sty
 pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("pages/your_model.py", title="Your model", icon=":material/upload_file:"),
 ]
 st.navigation(pages, position="top").run()

@@ -49,13 +49,13 @@ def show_prediction(alphabet: Alphabet, res: Result) -> None:
             st.warning("Not sure: maybe none of these?", icon=":material/help:")
 
 
-def show_steps(res: Result) -> None:
+def show_steps(rec: Recognizer, res: Result) -> None:
     """Every preprocessing step side by side, ending with the 28 x 28 model input, large."""
     heading = (
         '<p><strong>What the network sees</strong> <span class="hl-note">· each step brings the drawing closer'
         " to the training images: white ink, centred in a 28 x 28 square</span></p>"
     )
-    st.html(builders.steps_strip(res.steps, heading))
+    st.html(builders.steps_strip(res.steps, heading, rec.convention))
 
 
 def show_layers(rec: Recognizer, res: Result) -> None:
@@ -101,7 +101,7 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
             " (below), each layer of the network turns it into features (further below), and the last layer"
             " gives every character a probability."
         )
-    show_steps(res)  # also when blank: the steps up to where nothing was found show why
+    show_steps(rec, res)  # also when blank: the steps up to where nothing was found show why
     if not res.is_blank:
         show_layers(rec, res)
 

@@ -24,6 +24,7 @@ VALIDATION_TITLES = {
     "templates_val": "new template drawings",
     "unseen_font_val": "an unseen font",
     "train_fonts_new_renders_val": "training fonts, new renderings",
+    "probe": "our probe drawings",
 }
 """How the pages name the validation sets that training records by key."""
 

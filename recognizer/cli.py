@@ -47,7 +47,8 @@ def _check(args: argparse.Namespace) -> int:
     from .alphabets import get_alphabet
     from .inference import check_model
 
-    found, notes = check_model(args.model, args.alphabet)
+    checked = check_model(args.model, args.alphabet)
+    found, notes = checked.found, checked.notes
     if args.json:
         table = [{"convention": c.describe(), "accuracy": round(a, 4)} for c, a in found.table]
         line = {

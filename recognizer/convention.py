@@ -181,6 +181,27 @@ class Convention:
         )
         return np.ascontiguousarray(x, np.float32)
 
+    def to_image(self, tensor: np.ndarray) -> np.ndarray:
+        """One model input as a picture of what the model gets: its polarity, size and transposition kept.
+
+        Parameters
+        ----------
+        tensor : np.ndarray
+            float of the convention's shape, with or without a batch axis of 1.
+
+        Returns
+        -------
+        np.ndarray
+            (side, side) float32 in [0, 1]: 0 at the low end of the value range, 1 at the high end.
+        """
+        low, high = self.value_range
+        x = (np.asarray(tensor, np.float32).reshape(self.shape) * self.std + self.mean - low) / (high - low)
+        if len(self.shape) == 1:
+            x = x.reshape(self.side, self.side)
+        elif len(self.shape) == 3:
+            x = x[0] if self.channels_first else x[..., 0]
+        return np.clip(x, 0.0, 1.0).astype(np.float32)
+
     @property
     def _moves_pixels(self) -> bool:
         return self.placement == "fill" or self.side != MODEL_SIZE

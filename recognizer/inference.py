@@ -17,7 +17,7 @@ from .layers import LayerInfo, describe_layers, layer_output
 from .modelfile import Classifier, load_classifier, load_model
 from .preprocess import Step, preprocess
 
-__all__ = ["Forward", "Recognizer", "Result", "check_model", "load"]
+__all__ = ["Checked", "Forward", "Recognizer", "Result", "check_model", "load"]
 
 TOP_K = 3
 
@@ -225,10 +225,10 @@ def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
         )
     _one_thread()
     if ModelCard.read(path) is None and path.is_file():  # a model from elsewhere: find out how to feed it
-        classifier, found = _check(path, spec)
-        if not found.works:
-            raise ModelFileError(f"{path}: {found.verdict(spec)}")
-        return Recognizer(spec, classifier.model, path, _card_from_check(path, spec, classifier, found))
+        checked = check_model(path, spec.key)
+        if checked.recognizer is None:
+            raise ModelFileError(f"{path}: {checked.found.verdict(spec)}")
+        return checked.recognizer
     network, card = load_model(path, spec)
     return Recognizer(spec, network, path, card)
 
@@ -245,11 +245,6 @@ def _classify(classifier: Classifier, batch_size: int = 256):
     return classify
 
 
-def _check(path: Path, alphabet: Alphabet) -> tuple[Classifier, ModelCheck]:
-    classifier = load_classifier(path)
-    return classifier, find_convention(_classify(classifier), classifier.input_shape, alphabet.key)
-
-
 def _card_from_check(path: Path, alphabet: Alphabet, classifier: Classifier, found: ModelCheck) -> ModelCard:
     """A card for a model without one: the convention, output kind and order found, and the probe accuracy."""
     return ModelCard(
@@ -264,7 +259,26 @@ def _card_from_check(path: Path, alphabet: Alphabet, classifier: Classifier, fou
     )
 
 
-def check_model(path: str | Path, alphabet: str) -> tuple[ModelCheck, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Checked:
+    """A model file checked by :func:`check_model`.
+
+    Attributes
+    ----------
+    found : ModelCheck
+        The convention, output order and probe accuracy.
+    notes : tuple of str
+        What else was found in the file (e.g. that softmax is applied to its logits).
+    recognizer : Recognizer or None
+        Ready to read drawings with what was found; None when no convention works.
+    """
+
+    found: ModelCheck
+    notes: tuple[str, ...]
+    recognizer: Recognizer | None = field(repr=False)
+
+
+def check_model(path: str | Path, alphabet: str) -> Checked:
     """Check a Keras classifier file: the input convention and output order it needs, and its probe accuracy.
 
     Parameters
@@ -274,16 +288,15 @@ def check_model(path: str | Path, alphabet: str) -> tuple[ModelCheck, tuple[str,
     alphabet : str
         The alphabet it is meant to read.
 
-    Returns
-    -------
-    (ModelCheck, tuple of str)
-        What was found, and notes on the file (e.g. that softmax is applied to its logits).
-
     Raises
     ------
     ModelFileError
         The file is not a usable image classifier.
     """
     _one_thread()
-    classifier, found = _check(Path(path), get_alphabet(alphabet))
-    return found, classifier.notes
+    path, spec = Path(path), get_alphabet(alphabet)
+    classifier = load_classifier(path)
+    found = find_convention(_classify(classifier), classifier.input_shape, spec.key)
+    card = _card_from_check(path, spec, classifier, found)
+    rec = Recognizer(spec, classifier.model, path, card) if found.works else None
+    return Checked(found, classifier.notes, rec)

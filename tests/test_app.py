@@ -304,3 +304,56 @@ def test_the_models_page_shows_validation_accuracy() -> None:
 def test_users_never_see_tracebacks() -> None:
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
     assert config["client"]["showErrorDetails"] == "none"
+
+
+# ------------------------------------------------------------ your model
+
+
+@pytest.fixture(scope="module")
+def inverted_model_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The shipped digits CNN behind a layer that makes it expect dark ink on light in 0..255, without a card."""
+    import keras
+
+    import recognizer
+
+    base = recognizer.load("digits").model
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, base(keras.layers.Rescaling(-1 / 255, offset=1.0)(inputs)))
+    path = tmp_path_factory.mktemp("yours") / "inverted.keras"
+    model.save(path)
+    return path.read_bytes()
+
+
+def open_your_model() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    return at.switch_page("pages/your_model.py").run()
+
+
+@needs_model("digits")
+def test_your_model_is_checked_and_drawn_with(inverted_model_bytes: bytes) -> None:
+    at = open_your_model()
+    at = at.file_uploader(key="model_upload").upload("inverted.keras", inverted_model_bytes, "application/zip").run()
+    assert not at.exception, at.exception
+    [verdict] = at.success
+    assert "dark ink on light" in verdict.value and "values from 0 to 255" in verdict.value
+    assert any("always predicts one class" in m.value for m in at.markdown)
+    at.button[0].click().run()  # "Draw with this model": AppTest follows neither its switch_page nor its choice
+    at.switch_page("pages/draw.py").run()
+    choice = at.segmented_control(key="model_digits")
+    assert "Your model (inverted)" in choice.options
+    choice.set_value("yours").run()
+    at = draw_on(at, SAMPLES["digits"][1])
+    assert not at.exception, at.exception
+    assert prediction(at) == SAMPLES["digits"][0]
+    note = next(c.value for c in at.caption if c.value.startswith("Model"))
+    assert "inverted.keras" in note and "our probe drawings" in note and "MNIST" not in note, "its own figures only"
+    [strip] = html_blocks(at, "hl-strip")
+    assert "as this model gets it" in strip
+
+
+def test_a_hostile_or_broken_model_file_gets_a_clear_message() -> None:
+    at = open_your_model()
+    at = at.file_uploader(key="model_upload").upload("notes.keras", b"not a model at all", "application/zip").run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "notes.keras" in at.error[0].value and "/tmp" not in at.error[0].value

@@ -18,6 +18,7 @@ from pandas.io.formats.style import Styler
 
 from recognizer.alphabets import Alphabet
 from recognizer.card import ModelCard, validation_title
+from recognizer.convention import MNIST, Convention
 from recognizer.layers import LayerInfo
 from recognizer.preprocess import DESCRIPTIONS, Step
 from recognizer.runes import template_image
@@ -86,17 +87,25 @@ def probability_bars(alphabet: Alphabet, top_k: list[tuple[str, float]]) -> str:
     return f'<div class="hl hl-bars" role="table" aria-label="Top 3">{"".join(rows)}</div>'
 
 
-def steps_strip(steps: dict[Step, np.ndarray], heading: str = "") -> str:
+def steps_strip(steps: dict[Step, np.ndarray], heading: str = "", convention: Convention = MNIST) -> str:
     """Every preprocessing step side by side as thumbnails, ending with the 28 x 28 model input, large.
 
     Steps of a blank image end where nothing was found; they are all thumbnails.
     ``heading`` (HTML) goes above them, in the same block: one element less to send and lay out.
+    A model with another input ``convention`` gets one more picture: its input as it gets it.
     """
     figures = []
     for step, image in steps.items():
         if step == Step.MODEL_INPUT:
             big = img(thumbnail(image, 28), step, MODEL_INPUT_ZOOM)
             figures.append(f"<figure>{big}<figcaption>{step}, 28 x 28</figcaption></figure>")
+            if convention != MNIST:
+                seen = convention.to_image(convention.apply(image))
+                side = convention.side
+                picture = img(thumbnail(seen, side), "this model's input", max(1, 140 // side))
+                figures.append(
+                    f"<figure>{picture}<figcaption>as this model gets it, {side} x {side}</figcaption></figure>"
+                )
         else:
             small = thumbnail(image, THUMB, background=None)  # no grey bars around a step that is not square
             figures.append(f"<figure>{img(small, step)}<figcaption>{step}</figcaption></figure>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,15 +19,19 @@ from .builders import STYLE, chart_cards
 
 if TYPE_CHECKING:
     import numpy as np
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-    from recognizer.inference import Recognizer
+    from recognizer.inference import Checked, Recognizer
 
 __all__ = [
     "CANVAS_BACKGROUND",
     "CANVAS_KEY",
+    "DRAW_WITH_YOURS",
     "UPLOAD_KEY",
+    "YOURS",
     "canvas_fixes",
     "chart",
+    "check_upload",
     "drawn_image",
     "load_recognizer",
     "model_missing",
@@ -37,6 +42,7 @@ __all__ = [
     "through_app",
     "upload_refused",
     "uploaded_image",
+    "user_model",
 ]
 
 CANVAS_SIZE = 280
@@ -45,6 +51,9 @@ CANVAS_BACKGROUND = 0
 CANVAS_KEY = "canvas"  # session-state key of the drawing canvas; "Clear" adds a suffix
 UPLOAD_KEY = "upload"
 INPUTS = {"draw": "Draw", "upload": "Upload a photo"}
+USER_MODEL = "user_model"  # (alphabet key, Checked, upload key) of the model this user checked: theirs alone
+YOURS = "yours"  # the model choice that is the user's own model
+DRAW_WITH_YOURS = "draw_with_yours"  # set by "Draw with this model": the Draw page picks it once
 LAST_DRAWING = "last_drawing"  # (canvas objects, RGBA image) of the latest drawing
 RESTORE = "restore_drawing"  # what the canvas redraws when it comes back after an upload
 
@@ -136,17 +145,49 @@ def pick_alphabet() -> Alphabet:
     return ALPHABETS[key]
 
 
+def user_model(alphabet: Alphabet) -> Checked | None:
+    """The model this user checked on the Your model page for this alphabet, if it works (in their session only)."""
+    kept = st.session_state.get(USER_MODEL)
+    return kept[1] if kept and kept[0] == alphabet.key and kept[1].recognizer is not None else None
+
+
+def check_upload(file: UploadedFile, alphabet: Alphabet) -> Checked | None:
+    """Check an uploaded model file once, under its own name in a temporary folder that is deleted at once.
+
+    The result and its recognizer stay in this user's session only; None after saying why the file cannot be used.
+    """
+    key = (alphabet.key, file.name, file.size, file.file_id)
+    kept = st.session_state.get(USER_MODEL)
+    if kept and kept[2] == key:
+        return kept[1]
+    with tempfile.TemporaryDirectory() as folder, st.spinner("Trying every input convention on our probe drawings…"):
+        path = Path(folder) / Path(file.name).name
+        path.write_bytes(file.getvalue())
+        try:
+            checked = recognizer.check_model(path, alphabet.key)
+        except recognizer.ModelFileError as err:
+            st.error(f"**This file cannot be used.** {str(err).replace(str(path), file.name)}", icon=":material/error:")
+            return None
+    st.session_state[USER_MODEL] = (alphabet.key, checked, key)
+    return checked
+
+
 def pick_model(alphabet: Alphabet) -> str:
-    """The model to use: a choice only when more than one model file of this alphabet exists."""
+    """The model to use: a choice when more than one model of this alphabet exists (the user's own among them)."""
     available = [m for m in alphabet.models if alphabet.model_path(m).is_file()]
+    mine = user_model(alphabet)
+    if mine is not None:
+        available.append(YOURS)
     if len(available) < 2:
         return available[0] if available else alphabet.models[0]
+    if mine is not None and st.session_state.pop(DRAW_WITH_YOURS, False):
+        st.session_state[f"model_{alphabet.key}"] = YOURS
     choice = st.segmented_control(
         "Model",
         available,
-        default=available[0],
+        default=YOURS if mine is not None else available[0],
         required=True,
-        format_func=lambda m: MODEL_TITLES.get(m, m.upper()),
+        format_func=lambda m: f"Your model ({mine.recognizer.card.name})" if m == YOURS else MODEL_TITLES.get(m, m),
         key=f"model_{alphabet.key}",
         persist_state="session",
     )
@@ -184,14 +225,16 @@ def _model_error(alphabet: Alphabet, model: str, problem: object) -> None:
 def model_missing(alphabet: Alphabet, model: str) -> bool:
     """Whether the model file is absent (said on the page), checked without loading TensorFlow."""
     path = alphabet.model_path(model)
-    if path.is_file():
+    if model == YOURS or path.is_file():
         return False
     _model_error(alphabet, model, f"{path}: model file not found")
     return True
 
 
 def load_recognizer(alphabet: Alphabet, model: str) -> Recognizer | None:
-    """The cached recognizer, or None after explaining why the model file cannot be used."""
+    """The cached recognizer (or the user's own), or None after explaining why the model file cannot be used."""
+    if model == YOURS:
+        return user_model(alphabet).recognizer
     path = alphabet.model_path(model)
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     try:

@@ -1,0 +1,74 @@
+"""The Your model page: check a Keras classifier trained elsewhere, find how it wants its input, and draw with it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from pages.ui import builders, widgets
+from recognizer.alphabets import Alphabet
+from recognizer.modelfile import MAX_MODEL_BYTES
+
+if TYPE_CHECKING:
+    from recognizer.inference import Checked
+
+
+def show_verdict(alphabet: Alphabet, checked: Checked, name: str) -> None:
+    """What the check found, in words, with the trap it avoids."""
+    found = checked.found
+    if not found.works:
+        st.warning(f"**{name}**: {found.verdict(alphabet)}", icon=":material/help:")
+        return
+    st.success(f"**{name}**: {found.verdict(alphabet)}", icon=":material/check_circle:")
+    worst = min(found.table, key=lambda row: row[1])
+    st.markdown(
+        f"With the wrong convention, such as {worst[0].describe()}, it reads {builders.percent(worst[1])}:"
+        " the classic trap of a model that 'always predicts one class' on real drawings."
+    )
+    for note in checked.notes:
+        st.caption(f"Note: {note}")
+
+
+def show_details(alphabet: Alphabet, checked: Checked) -> None:
+    """Every convention tried, and the confusion matrix of the chosen one."""
+    found = checked.found
+    with st.expander(f"Every convention tried ({len(found.table)}, on {found.searched} probe drawings)"):
+        rows = [{"accuracy": builders.percent(a), "convention": c.describe()} for c, a in found.table]
+        st.dataframe(rows, hide_index=True, width="stretch")
+    with st.expander(f"Confusion matrix on all {found.samples} probe drawings"):
+        st.caption("Rows: the true class; columns: what the model said. Red: its most frequent mistakes.")
+        st.dataframe(builders.confusion_table(found.confusion.tolist(), alphabet))
+
+
+def main() -> None:
+    widgets.through_app()
+    widgets.style()
+    st.title("Your model")
+    st.markdown(
+        "Trained a classifier of digits or letters yourself? Upload its Keras file: Handwriting Lab tries every"
+        " common input convention (ink polarity, value range, placement, transposition) on its own labelled probe"
+        " drawings, says which one the model was trained with, and lets you draw with it. Nothing in the file is"
+        " run (no Lambda layers, no custom code), and the model stays in your session only."
+    )
+    alphabet = widgets.pick_alphabet()
+    file = st.file_uploader(
+        f"A Keras model file (.keras or .h5, up to {MAX_MODEL_BYTES // 2**20} MB)",
+        type=["keras", "h5"],
+        max_upload_size=MAX_MODEL_BYTES // 2**20,
+        key="model_upload",
+    )
+    if file is None:
+        st.info(f"Upload a classifier of {alphabet.title.lower()} to check it.", icon=":material/upload_file:")
+        return
+    checked = widgets.check_upload(file, alphabet)
+    if checked is None:
+        return
+    show_verdict(alphabet, checked, file.name)
+    show_details(alphabet, checked)
+    if checked.recognizer is not None and st.button("Draw with this model", icon=":material/draw:", type="primary"):
+        st.session_state[widgets.DRAW_WITH_YOURS] = True
+        st.switch_page("pages/draw.py")
+
+
+main()
