@@ -39,6 +39,9 @@ def show_details(alphabet: Alphabet, checked: Checked) -> None:
     with st.expander(f"Confusion matrix on all {found.samples} probe drawings"):
         st.caption("Rows: the true class; columns: what the model said. Red: its most frequent mistakes.")
         st.dataframe(builders.confusion_table(found.confusion.tolist(), alphabet))
+    if found.mistakes:
+        with st.expander(f"Probe drawings it reads wrong ({len(found.mistakes)} shown, true → said)"):
+            st.html(builders.mistakes_gallery(found.mistakes, alphabet))
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ PROBE_FILE = paths.MODELS_DIR / "probe.npz"
 """The labelled drawings conventions are tried on (built by ``python -m recognizer.training.probe``)."""
 WORKS = 0.5
 """Below this probe accuracy no convention works, and the check says so."""
+MISTAKES = 24
+"""How many misread probe drawings a check keeps, to be shown."""
 SEARCH_PER_CLASS = 8
 """Probe drawings per class and part used to compare the conventions (all are used for the chosen one)."""
 _RANGES = ((0.0, 1.0, 0.0, 1.0), (0.0, 255.0, 0.0, 1.0), (-1.0, 1.0, 0.0, 1.0), (0.0, 1.0, 0.1307, 0.3081))
@@ -155,6 +157,9 @@ class ModelCheck:
         (C, C) int64 counts of the chosen convention, rows the true label, columns the prediction.
     works : bool
         Whether any convention reaches :data:`WORKS`.
+    mistakes : list of (np.ndarray, int, int)
+        Up to :data:`MISTAKES` probe drawings read wrong: (uint8 image, true label index, predicted label
+        index, -1 for an output that stands for no label).
     """
 
     convention: Convention
@@ -165,6 +170,7 @@ class ModelCheck:
     searched: int
     confusion: np.ndarray = field(repr=False)
     works: bool
+    mistakes: list[tuple[np.ndarray, int, int]] = field(default_factory=list, repr=False)
 
     @property
     def mapping_is_identity(self) -> bool:

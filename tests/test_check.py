@@ -162,3 +162,18 @@ def test_check_on_the_command_line_prints_the_verdict_and_json(foreign: dict) ->
     found = json.loads(proc.stdout)
     assert found["works"] and found["mapping"] == [None, *range(10)] and found["convention"]["shape"] == [32, 32, 1]
     assert any("softmax is applied" in note for note in found["notes"])
+
+
+def test_an_emnist_letters_layout_of_27_outputs_is_mapped() -> None:
+    """EMNIST letters: 27 outputs, class 0 unused, A (and a) at output 1."""
+    base = recognizer.load("letters").model
+    shift = keras.layers.Dense(27, use_bias=False, trainable=False)
+    model = wrapped(base, (28, 28, 1), after=[shift])
+    shift.set_weights([np.eye(26, 27, k=1, dtype=np.float32)])
+    parts = load_probe(recognizer.get_alphabet("letters"))
+    keep = np.concatenate([np.flatnonzero(parts[0].labels == c)[:8] for c in range(26)])
+    probe = [type(parts[0])(parts[0].name, [parts[0].images[i] for i in keep], parts[0].labels[keep])]
+    shape = tuple(model.inputs[0].shape[1:])
+    found = find_convention(lambda x: np.asarray(model(x, training=False)), shape, "letters", probe)
+    assert found.mapping == (None, *range(26)) and found.accuracy > 0.85
+    assert all(true != said for _, true, said in found.mistakes), "the mistakes shown are mistakes"

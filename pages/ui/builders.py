@@ -34,6 +34,7 @@ __all__ = [
     "img",
     "layer_cards",
     "legend",
+    "mistakes_gallery",
     "model_note",
     "percent",
     "probability_bars",
@@ -160,6 +161,16 @@ def layer_cards(
                 )
         cards.append(f"<section>{head}{body}</section>")
     return f'<div class="hl hl-layers">{"".join(cards)}</div>'
+
+
+def mistakes_gallery(mistakes: list[tuple[np.ndarray, int, int]], alphabet: Alphabet) -> str:
+    """Probe drawings a model read wrong, each captioned "true → predicted"."""
+    figures = [
+        f"<figure>{img(thumbnail(image, 56), 'probe drawing')}<figcaption>{escape(alphabet.labels[true])} → "
+        f"{escape(alphabet.labels[said]) if said >= 0 else 'none'}</figcaption></figure>"
+        for image, true, said in mistakes
+    ]
+    return f'<div class="hl hl-strip">{"".join(figures)}</div>'
 
 
 def has_hidden_maps(layers: list[LayerInfo]) -> bool:
