@@ -248,6 +248,7 @@ def find_convention(
     confusion = np.zeros((spec.num_classes, spec.num_classes), np.int64)
     known = predicted >= 0
     np.add.at(confusion, (labels[known], predicted[known]), 1)
-    return ModelCheck(
-        best, tuple(mapping), accuracy, len(labels), table, len(search), confusion, bool(accuracy >= WORKS)
-    )
+    wrong = np.flatnonzero(predicted != labels)[:MISTAKES]
+    mistakes = [(images[i], int(labels[i]), int(predicted[i])) for i in wrong]
+    works = bool(accuracy >= WORKS)
+    return ModelCheck(best, tuple(mapping), accuracy, len(labels), table, len(search), confusion, works, mistakes)
