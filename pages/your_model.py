@@ -44,6 +44,27 @@ def show_details(alphabet: Alphabet, checked: Checked) -> None:
             st.html(builders.mistakes_gallery(found.mistakes, alphabet))
 
 
+def pick_file(alphabet: Alphabet) -> tuple[str, Checked | None]:
+    """A model file, uploaded or picked from the folder given on the command line, and its check."""
+    folder = widgets.models_dir()
+    files = sorted(p for p in folder.glob("*") if p.suffix in (".keras", ".h5")) if folder and folder.is_dir() else []
+    if files:
+        picked = st.selectbox(f"A model from {folder}", files, index=None, format_func=lambda p: p.name)
+        if picked is not None:
+            stamp = (str(picked), picked.stat().st_mtime_ns)
+            return picked.name, widgets.check_model_file(alphabet, picked.name, stamp, path=picked)
+    file = st.file_uploader(
+        f"A Keras model file (.keras or .h5, up to {MAX_MODEL_BYTES // 2**20} MB)",
+        type=["keras", "h5"],
+        max_upload_size=MAX_MODEL_BYTES // 2**20,
+        key="model_upload",
+    )
+    if file is None:
+        st.info(f"Upload a classifier of {alphabet.title.lower()} to check it.", icon=":material/upload_file:")
+        return "", None
+    return file.name, widgets.check_model_file(alphabet, file.name, (file.name, file.file_id), data=file.getvalue())
+
+
 def main() -> None:
     widgets.through_app()
     widgets.style()
@@ -55,19 +76,10 @@ def main() -> None:
         " run (no Lambda layers, no custom code), and the model stays in your session only."
     )
     alphabet = widgets.pick_alphabet()
-    file = st.file_uploader(
-        f"A Keras model file (.keras or .h5, up to {MAX_MODEL_BYTES // 2**20} MB)",
-        type=["keras", "h5"],
-        max_upload_size=MAX_MODEL_BYTES // 2**20,
-        key="model_upload",
-    )
-    if file is None:
-        st.info(f"Upload a classifier of {alphabet.title.lower()} to check it.", icon=":material/upload_file:")
-        return
-    checked = widgets.check_upload(file, alphabet)
+    name, checked = pick_file(alphabet)
     if checked is None:
         return
-    show_verdict(alphabet, checked, file.name)
+    show_verdict(alphabet, checked, name)
     show_details(alphabet, checked)
     if checked.recognizer is not None and st.button("Draw with this model", icon=":material/draw:", type="primary"):
         st.session_state[widgets.DRAW_WITH_YOURS] = True

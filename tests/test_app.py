@@ -359,3 +359,18 @@ def test_a_hostile_or_broken_model_file_gets_a_clear_message() -> None:
     at = at.file_uploader(key="model_upload").upload("notes.keras", b"not a model at all", "application/zip").run()
     assert not at.exception, at.exception
     assert len(at.error) == 1 and "notes.keras" in at.error[0].value and "/tmp" not in at.error[0].value
+
+
+@needs_model("digits")
+def test_a_model_can_be_picked_from_the_folder_given_on_the_command_line(
+    inverted_model_bytes: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine.keras").write_bytes(inverted_model_bytes)
+    (tmp_path / "notes.txt").write_text("not a model")
+    monkeypatch.setattr("sys.argv", ["app.py", "--models-dir", str(tmp_path)])  # streamlit run app.py -- --models-dir
+    at = open_your_model()
+    [select] = at.selectbox
+    assert select.options == ["mine.keras"], "model files only"
+    at = select.set_value(tmp_path / "mine.keras").run()
+    assert not at.exception, at.exception
+    assert "mine.keras" in at.success[0].value and "dark ink on light" in at.success[0].value

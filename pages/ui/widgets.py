@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +21,6 @@ from .builders import STYLE, chart_cards
 
 if TYPE_CHECKING:
     import numpy as np
-    from streamlit.runtime.uploaded_file_manager import UploadedFile
 
     from recognizer.inference import Checked, Recognizer
 
@@ -31,10 +32,11 @@ __all__ = [
     "YOURS",
     "canvas_fixes",
     "chart",
-    "check_upload",
+    "check_model_file",
     "drawn_image",
     "load_recognizer",
     "model_missing",
+    "models_dir",
     "pick_alphabet",
     "pick_input",
     "pick_model",
@@ -151,24 +153,34 @@ def user_model(alphabet: Alphabet) -> Checked | None:
     return kept[1] if kept and kept[0] == alphabet.key and kept[1].recognizer is not None else None
 
 
-def check_upload(file: UploadedFile, alphabet: Alphabet) -> Checked | None:
-    """Check an uploaded model file once, under its own name in a temporary folder that is deleted at once.
+def models_dir() -> Path | None:
+    """The folder of model files given with ``streamlit run app.py -- --models-dir DIR``, if any."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--models-dir", type=Path)
+    return parser.parse_known_args(sys.argv[1:])[0].models_dir
 
-    The result and its recognizer stay in this user's session only; None after saying why the file cannot be used.
+
+def check_model_file(
+    alphabet: Alphabet, name: str, key: tuple, path: Path | None = None, data: bytes = b""
+) -> Checked | None:
+    """Check a model file once per session: one from the models folder (``path``), or uploaded (``data``).
+
+    An upload is written under its own name to a temporary folder that is deleted at once. The result and its
+    recognizer stay in this user's session only; None after saying why the file cannot be used.
     """
-    key = (alphabet.key, file.name, file.size, file.file_id)
     kept = st.session_state.get(USER_MODEL)
-    if kept and kept[2] == key:
+    if kept and kept[2] == (alphabet.key, *key):
         return kept[1]
     with tempfile.TemporaryDirectory() as folder, st.spinner("Trying every input convention on our probe drawings…"):
-        path = Path(folder) / Path(file.name).name
-        path.write_bytes(file.getvalue())
+        if path is None:
+            path = Path(folder) / Path(name).name
+            path.write_bytes(data)
         try:
             checked = recognizer.check_model(path, alphabet.key)
         except recognizer.ModelFileError as err:
-            st.error(f"**This file cannot be used.** {str(err).replace(str(path), file.name)}", icon=":material/error:")
+            st.error(f"**This file cannot be used.** {str(err).replace(str(path), name)}", icon=":material/error:")
             return None
-    st.session_state[USER_MODEL] = (alphabet.key, checked, key)
+    st.session_state[USER_MODEL] = (alphabet.key, checked, (alphabet.key, *key))
     return checked
 
 
