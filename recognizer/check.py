@@ -173,6 +173,12 @@ class ModelCheck:
     mistakes: list[tuple[np.ndarray, int, int]] = field(default_factory=list, repr=False)
 
     @property
+    def per_class(self) -> np.ndarray:
+        """(C,) accuracy of each label on the probe (NaN for a label without drawings)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diag(self.confusion) / self.confusion.sum(axis=1)
+
+    @property
     def mapping_is_identity(self) -> bool:
         return list(self.mapping) == list(range(len(self.mapping)))
 

@@ -48,6 +48,7 @@ def run(model: keras.Model, probe: list) -> ModelCheck:
 def test_the_shipped_model_needs_the_canonical_convention(base: keras.Model, probe: list) -> None:
     found = run(base, probe)
     assert found.works and found.accuracy > 0.95 and found.mapping_is_identity
+    assert found.per_class.shape == (10,) and found.per_class.min() > 0.8
     assert found.convention.polarity == MNIST.polarity and found.convention.value_range == MNIST.value_range
     assert not found.convention.transposed
     assert min(a for _, a in found.table) < 0.5, "a wrong convention reads badly: the trap the check exists for"
