@@ -44,6 +44,16 @@ def show_details(alphabet: Alphabet, checked: Checked) -> None:
             st.html(builders.mistakes_gallery(found.mistakes, alphabet))
 
 
+def output_labels() -> list[str] | None:
+    """The labels of the model's outputs in order, when the user gives them (the order found may be unclear)."""
+    given = st.text_input(
+        "The label of each output, in order, if the order found is unclear or wrong (comma-separated, - for none)",
+        key="output_labels",
+        placeholder="e.g. -,0,1,2,3,4,5,6,7,8,9 for an unused class 0",
+    ).strip()
+    return [v for v in given.replace(" ", ",").split(",") if v] if given else None
+
+
 def pick_file(alphabet: Alphabet) -> tuple[str, Checked | None]:
     """A model file, uploaded or picked from the folder given on the command line, and its check."""
     folder = widgets.models_dir()
@@ -51,8 +61,8 @@ def pick_file(alphabet: Alphabet) -> tuple[str, Checked | None]:
     if files:
         picked = st.selectbox(f"A model from {folder}", files, index=None, format_func=lambda p: p.name)
         if picked is not None:
-            stamp = (str(picked), picked.stat().st_mtime_ns)
-            return picked.name, widgets.check_model_file(alphabet, picked.name, stamp, path=picked)
+            stamp, labels = (str(picked), picked.stat().st_mtime_ns), output_labels()
+            return picked.name, widgets.check_model_file(alphabet, picked.name, stamp, path=picked, labels=labels)
     file = st.file_uploader(
         f"A Keras model file (.keras or .h5, up to {MAX_MODEL_BYTES // 2**20} MB)",
         type=["keras", "h5"],
@@ -62,7 +72,8 @@ def pick_file(alphabet: Alphabet) -> tuple[str, Checked | None]:
     if file is None:
         st.info(f"Upload a classifier of {alphabet.title.lower()} to check it.", icon=":material/upload_file:")
         return "", None
-    return file.name, widgets.check_model_file(alphabet, file.name, (file.name, file.file_id), data=file.getvalue())
+    key, labels = (file.name, file.file_id), output_labels()
+    return file.name, widgets.check_model_file(alphabet, file.name, key, data=file.getvalue(), labels=labels)
 
 
 def main() -> None:

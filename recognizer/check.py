@@ -125,14 +125,20 @@ def label_mapping(confusion: np.ndarray) -> list[int | None]:
     return mapping
 
 
-def _mapped_accuracy(probabilities: np.ndarray, labels: np.ndarray, num_classes: int) -> tuple[float, list]:
-    """Accuracy under the best output-to-label mapping, and that mapping."""
+def _mapped_accuracy(
+    probabilities: np.ndarray, labels: np.ndarray, num_classes: int, given: list[int | None] | None = None
+) -> tuple[float, list, bool]:
+    """Accuracy under the ``given`` output-to-label mapping or else the best one; the mapping; and whether it is
+    unclear (an output it maps is given for drawings of other labels as often as for its own)."""
     outputs = probabilities.argmax(axis=1)
     confusion = np.zeros((num_classes, probabilities.shape[1]), np.int64)
     np.add.at(confusion, (labels, outputs), 1)
-    mapping = label_mapping(confusion)
+    mapping = list(given) if given is not None else label_mapping(confusion)
     correct = sum(confusion[label, output] for output, label in enumerate(mapping) if label is not None)
-    return float(correct / max(len(labels), 1)), mapping
+    shares = [
+        confusion[label, o] / max(confusion[:, o].sum(), 1) for o, label in enumerate(mapping) if label is not None
+    ]
+    return float(correct / max(len(labels), 1)), mapping, bool(shares) and min(shares) < 0.5
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,8 @@ class ModelCheck:
     mistakes : list of (np.ndarray, int, int)
         Up to :data:`MISTAKES` probe drawings read wrong: (uint8 image, true label index, predicted label
         index, -1 for an output that stands for no label).
+    unclear : bool
+        Whether the order of the outputs found is unclear (then give it: ``labels`` of :func:`find_convention`).
     """
 
     convention: Convention
@@ -171,6 +179,7 @@ class ModelCheck:
     confusion: np.ndarray = field(repr=False)
     works: bool
     mistakes: list[tuple[np.ndarray, int, int]] = field(default_factory=list, repr=False)
+    unclear: bool = False
 
     @property
     def per_class(self) -> np.ndarray:
@@ -190,13 +199,25 @@ class ModelCheck:
                 "The model may not be a classifier of this alphabet."
             )
         words = f"Expects {self.convention.describe()}; reads {self.accuracy:.0%} of our probe drawings."
-        if not self.mapping_is_identity:
+        if self.unclear:
+            words += " The order of its outputs is unclear: give their labels (--labels, or on the page)."
+        elif not self.mapping_is_identity:
             unused = [i for i, label in enumerate(self.mapping) if label is None]
             order = ", ".join(
                 f"{i}→{alphabet.labels[label]}" for i, label in enumerate(self.mapping) if label is not None
             )
             words += f" Its outputs stand for: {order}" + (f" (outputs {unused} unused)." if unused else ".")
         return words
+
+
+def _label_index(alphabet: Alphabet, label: str) -> int | None:
+    """The class index of a label the user gave, None for ``""`` or ``"-"`` (an output that stands for none)."""
+    if label.strip() in ("", "-"):
+        return None
+    try:
+        return alphabet.index(label.strip())
+    except ValueError:
+        raise ValueError(f"{label.strip()!r} is not a label of the {alphabet.title.lower()}") from None
 
 
 def _canonical(images: list[np.ndarray], placement: str) -> np.ndarray:
@@ -209,7 +230,11 @@ def _subset(probe: Probe, per_class: int) -> np.ndarray:
 
 
 def find_convention(
-    classify, input_shape: tuple[int, ...], alphabet: str, probe: list[Probe] | None = None
+    classify,
+    input_shape: tuple[int, ...],
+    alphabet: str,
+    probe: list[Probe] | None = None,
+    labels: list[str] | None = None,
 ) -> ModelCheck:
     """Find the input convention and output mapping under which a classifier reads the probe drawings best.
 
@@ -224,12 +249,21 @@ def find_convention(
         The alphabet the model is meant to read.
     probe : list of Probe, optional
         Default: :func:`load_probe` of the alphabet.
+    labels : list of str, optional
+        The label of each output, in order (``""`` or ``"-"`` for an output that stands for none), when the
+        user knows it: then only the convention is searched.
+
+    Raises
+    ------
+    ValueError
+        ``labels`` names a label the alphabet does not have.
 
     Returns
     -------
     ModelCheck
     """
     spec = get_alphabet(alphabet)
+    given = None if labels is None else [_label_index(spec, label) for label in labels]
     probe = probe or load_probe(spec)
     images = [image for part in probe for image in part.images]
     labels = np.concatenate([part.labels for part in probe])
@@ -241,7 +275,7 @@ def find_convention(
 
     def score(convention: Convention) -> tuple[Convention, float]:
         x = canonical["resize" if convention.placement == "resize" else "mnist"]
-        return convention, _mapped_accuracy(classify(convention.apply(x)), labels[search], spec.num_classes)[0]
+        return convention, _mapped_accuracy(classify(convention.apply(x)), labels[search], spec.num_classes, given)[0]
 
     # Polarity, values, transposition (and padding or resizing) first, then the winner's other placements.
     table = sorted((score(c) for c in candidates(input_shape) if c.placement == "mnist"), key=lambda row: -row[1])
@@ -249,7 +283,7 @@ def find_convention(
     table.sort(key=lambda row: -row[1])  # stable: on a tie the MNIST placement stays first
     best = table[0][0]
     full = classify(best.apply(_canonical(images, best.placement)))
-    accuracy, mapping = _mapped_accuracy(full, labels, spec.num_classes)
+    accuracy, mapping, unclear = _mapped_accuracy(full, labels, spec.num_classes, given)
     predicted = np.array([mapping[o] if mapping[o] is not None else -1 for o in full.argmax(axis=1)])
     confusion = np.zeros((spec.num_classes, spec.num_classes), np.int64)
     known = predicted >= 0
@@ -257,4 +291,7 @@ def find_convention(
     wrong = np.flatnonzero(predicted != labels)[:MISTAKES]
     mistakes = [(images[i], int(labels[i]), int(predicted[i])) for i in wrong]
     works = bool(accuracy >= WORKS)
-    return ModelCheck(best, tuple(mapping), accuracy, len(labels), table, len(search), confusion, works, mistakes)
+    unclear = unclear and given is None
+    return ModelCheck(
+        best, tuple(mapping), accuracy, len(labels), table, len(search), confusion, works, mistakes, unclear
+    )

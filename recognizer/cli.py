@@ -43,11 +43,19 @@ def _predict(args: argparse.Namespace) -> int:
     return status
 
 
+def _labels(given: str | None) -> list[str] | None:
+    """``--labels``: a file with one label per line, or the labels separated by commas ("-" for none)."""
+    if given is None:
+        return None
+    path = Path(given)
+    return path.read_text(encoding="utf-8").splitlines() if path.is_file() else given.split(",")
+
+
 def _check(args: argparse.Namespace) -> int:
     from .alphabets import get_alphabet
     from .inference import check_model
 
-    checked = check_model(args.model, args.alphabet)
+    checked = check_model(args.model, args.alphabet, _labels(args.labels))
     found, notes = checked.found, checked.notes
     if args.json:
         table = [{"convention": c.describe(), "accuracy": round(a, 4)} for c, a in found.table]
@@ -133,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--alphabet", required=True, choices=list(ALPHABETS))
     check.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     check.add_argument("--rows", type=int, default=12, help="conventions to list (default 12)")
+    check.add_argument(
+        "--labels", help='the label of each output in order: "a,b,..." or a file, one a line ("-": none)'
+    )
     check.set_defaults(run=_check)
 
     train = commands.add_parser("train", help="train a model and write it with its metadata")

@@ -278,7 +278,7 @@ class Checked:
     recognizer: Recognizer | None = field(repr=False)
 
 
-def check_model(path: str | Path, alphabet: str) -> Checked:
+def check_model(path: str | Path, alphabet: str, labels: list[str] | None = None) -> Checked:
     """Check a Keras classifier file: the input convention and output order it needs, and its probe accuracy.
 
     Parameters
@@ -287,16 +287,20 @@ def check_model(path: str | Path, alphabet: str) -> Checked:
         A ``.keras`` or ``.h5`` file (nothing in it is run: see :func:`recognizer.modelfile.load_classifier`).
     alphabet : str
         The alphabet it is meant to read.
+    labels : list of str, optional
+        The label of each output in order (``"-"`` for none), when the order found is unclear or wrong.
 
     Raises
     ------
     ModelFileError
-        The file is not a usable image classifier.
+        The file is not a usable image classifier, or ``labels`` do not fit its outputs.
     """
     _one_thread()
     path, spec = Path(path), get_alphabet(alphabet)
     classifier = load_classifier(path)
-    found = find_convention(_classify(classifier), classifier.input_shape, spec.key)
+    if labels is not None and len(labels) != classifier.num_outputs:
+        raise ModelFileError(f"{path}: {len(labels)} labels given for its {classifier.num_outputs} outputs")
+    found = find_convention(_classify(classifier), classifier.input_shape, spec.key, labels=labels)
     card = _card_from_check(path, spec, classifier, found)
     rec = Recognizer(spec, classifier.model, path, card) if found.works else None
     return Checked(found, classifier.notes, rec)

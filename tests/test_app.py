@@ -374,3 +374,16 @@ def test_a_model_can_be_picked_from_the_folder_given_on_the_command_line(
     at = select.set_value(tmp_path / "mine.keras").run()
     assert not at.exception, at.exception
     assert "mine.keras" in at.success[0].value and "dark ink on light" in at.success[0].value
+
+
+@needs_model("digits")
+def test_labels_given_on_the_page_are_used(inverted_model_bytes: bytes) -> None:
+    at = open_your_model()
+    at = at.file_uploader(key="model_upload").upload("inverted.keras", inverted_model_bytes, "application/zip").run()
+    at = at.text_input(key="output_labels").input("9,8,7,6,5,4,3,2,1,0").run()  # wrong on purpose
+    assert not at.exception, at.exception
+    assert "No convention works" in at.warning[0].value
+    at = at.text_input(key="output_labels").input("1,2,3").run()
+    assert "3 labels given for its 10 outputs" in at.error[0].value
+    at = at.text_input(key="output_labels").input("").run()  # still there to be corrected
+    assert "dark ink on light" in at.success[0].value

@@ -178,3 +178,20 @@ def test_an_emnist_letters_layout_of_27_outputs_is_mapped() -> None:
     found = find_convention(lambda x: np.asarray(model(x, training=False)), shape, "letters", probe)
     assert found.mapping == (None, *range(26)) and found.accuracy > 0.85
     assert all(true != said for _, true, said in found.mistakes), "the mistakes shown are mistakes"
+
+
+def test_an_unclear_order_is_said_and_labels_given_by_the_user_fix_it(base: keras.Model, probe: list) -> None:
+    """Outputs in reversed digit order: the check finds it; given the labels, it uses them as they are."""
+    flip = keras.layers.Dense(10, use_bias=False, trainable=False)
+    model = wrapped(base, (28, 28, 1), after=[flip])
+    flip.set_weights([np.eye(10, dtype=np.float32)[::-1]])
+    shape = tuple(model.inputs[0].shape[1:])
+    classify = lambda x: np.asarray(model(x, training=False))  # noqa: E731
+    found = find_convention(classify, shape, "digits", probe)
+    assert found.mapping == tuple(range(9, -1, -1)) and not found.unclear
+    given = find_convention(classify, shape, "digits", probe, labels=list("9876543210"))
+    assert given.mapping == found.mapping and given.accuracy > 0.95
+    wrong = find_convention(classify, shape, "digits", probe, labels=list("0123456789"))
+    assert wrong.accuracy < 0.3, "labels given are used as they are, even when wrong"
+    with pytest.raises(ValueError, match="not a label"):
+        find_convention(classify, shape, "digits", probe, labels=list("012345678X"))

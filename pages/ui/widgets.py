@@ -161,26 +161,32 @@ def models_dir() -> Path | None:
 
 
 def check_model_file(
-    alphabet: Alphabet, name: str, key: tuple, path: Path | None = None, data: bytes = b""
+    alphabet: Alphabet,
+    name: str,
+    key: tuple,
+    path: Path | None = None,
+    data: bytes = b"",
+    labels: list[str] | None = None,
 ) -> Checked | None:
     """Check a model file once per session: one from the models folder (``path``), or uploaded (``data``).
 
     An upload is written under its own name to a temporary folder that is deleted at once. The result and its
     recognizer stay in this user's session only; None after saying why the file cannot be used.
     """
+    key = (alphabet.key, *key, tuple(labels or ()))
     kept = st.session_state.get(USER_MODEL)
-    if kept and kept[2] == (alphabet.key, *key):
+    if kept and kept[2] == key:
         return kept[1]
     with tempfile.TemporaryDirectory() as folder, st.spinner("Trying every input convention on our probe drawings…"):
         if path is None:
             path = Path(folder) / Path(name).name
             path.write_bytes(data)
         try:
-            checked = recognizer.check_model(path, alphabet.key)
-        except recognizer.ModelFileError as err:
+            checked = recognizer.check_model(path, alphabet.key, labels)
+        except ValueError as err:  # ModelFileError, or labels that are not the alphabet's
             st.error(f"**This file cannot be used.** {str(err).replace(str(path), name)}", icon=":material/error:")
             return None
-    st.session_state[USER_MODEL] = (alphabet.key, checked, (alphabet.key, *key))
+    st.session_state[USER_MODEL] = (alphabet.key, checked, key)
     return checked
 
 
