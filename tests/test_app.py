@@ -337,7 +337,7 @@ def test_your_model_is_checked_and_drawn_with(inverted_model_bytes: bytes) -> No
     assert not at.exception, at.exception
     [verdict] = at.success
     assert "dark ink on light" in verdict.value and "values from 0 to 255" in verdict.value
-    assert any("always predicts one class" in m.value for m in at.markdown)
+    assert any("Fed like MNIST" in m.value and "always predicts one class" in m.value for m in at.markdown)
     [gallery] = [h.value for e in at.expander if "reads wrong" in e.label for h in e.get("html")]
     assert gallery.count("<figure>") >= 1 and " → " in gallery, "the probe drawings it reads wrong"
     at.button[0].click().run()  # "Draw with this model": AppTest follows neither its switch_page nor its choice
