@@ -25,8 +25,9 @@ def show_verdict(alphabet: Alphabet, checked: Checked, name: str) -> None:
         st.warning(f"**{name}**: {found.verdict(alphabet)}", icon=":material/help:")
         return
     st.success(f"**{name}**: {found.verdict(alphabet)}", icon=":material/check_circle:")
-    plain = next((a for c, a in found.table if c == replace(found.convention, **MNIST_LIKE)), None)
-    if plain is not None and found.convention != replace(found.convention, **MNIST_LIKE):
+    fed_like_mnist = replace(found.convention, **MNIST_LIKE)
+    plain = next((a for c, a in found.table if c == fed_like_mnist), None)
+    if plain is not None and found.convention != fed_like_mnist:
         st.markdown(
             f"Fed like MNIST (white ink on black, values from 0 to 1) it reads {builders.percent(plain)}:"
             " the classic trap of a model that 'always predicts one class' on real drawings."
