@@ -159,6 +159,11 @@ class Recognizer:
         order = np.argsort(probabilities)[::-1][:k]
         return [(self.alphabet.labels[i], float(probabilities[i])) for i in order]
 
+    def classify_inputs(self, model_inputs: np.ndarray) -> np.ndarray:
+        """Label probabilities for a batch of model inputs already in the convention: (N,) + shape -> (N, C)."""
+        x = np.asarray(model_inputs, np.float32).reshape(-1, *self.convention.shape)
+        return self.card.label_probabilities(self._classify(tf.constant(x)).numpy())
+
     def classify(self, canonical: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Class probabilities for many preprocessed images.
 

@@ -5,7 +5,8 @@ import numpy as np
 from drawing import digit
 
 from recognizer.preprocess import BOX_SIZE, CENTRE, preprocess
-from recognizer.training.augment import Augmentation, augment, refit, sigmoid_contrast
+from recognizer.training.augment import Augmentation, augment, refit
+from recognizer.variants import sigmoid_contrast
 
 BATCH = np.stack([preprocess(digit(d)).model_input for d in "0123456789"])
 

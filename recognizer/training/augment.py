@@ -14,26 +14,9 @@ import cv2
 import numpy as np
 
 from ..preprocess import CENTRE, MODEL_SIZE, bounding_box, centre_by_mass, fit_box
+from ..variants import sigmoid_contrast
 
-__all__ = ["Augmentation", "augment", "refit", "sigmoid_contrast"]
-
-
-def sigmoid_contrast(x: np.ndarray, s: float = 25.0, b: float = 50.0) -> np.ndarray:
-    """The sigmoid contrast curve ``f(x) = 1 / (1 + exp(-s * (x/255 - s/b)))``.
-
-    With s = 25 and b = 50 it turns soft, anti-aliased stroke edges hard.
-
-    Parameters
-    ----------
-    x : np.ndarray
-        float in [0, 1] (that is, ``x/255`` of a uint8 image).
-
-    Returns
-    -------
-    np.ndarray
-        Same shape, float32 in (0, 1).
-    """
-    return (1.0 / (1.0 + np.exp(-s * (x - s / b)))).astype(np.float32)
+__all__ = ["Augmentation", "augment", "refit"]
 
 
 @dataclass(frozen=True)
