@@ -110,6 +110,7 @@ def main() -> None:
     widgets.through_app()
     widgets.style()
     widgets.canvas_fixes()
+    widgets.arriving("draw")
     st.title("✍️ Handwriting Lab")
     with st.container(key="intro"):  # left out on a phone (style.css), so the prediction fits under the canvas
         st.markdown(

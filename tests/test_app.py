@@ -387,3 +387,26 @@ def test_labels_given_on_the_page_are_used(inverted_model_bytes: bytes) -> None:
     assert "3 labels given for its 10 outputs" in at.error[0].value
     at = at.text_input(key="output_labels").input("").run()  # still there to be corrected
     assert "dark ink on light" in at.success[0].value
+
+
+# ------------------------------------------------------------ why models fail
+
+
+@needs_model("digits")
+def test_why_models_fail_takes_the_draw_pages_drawing_and_shows_every_variant() -> None:
+    at = draw_on(open_app(), SAMPLES["digits"][1])
+    at.switch_page("pages/why.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Why models fail"
+    [strip] = html_blocks(at, "hl-variants")
+    assert strip.count("<figure>") == 8 and "full pipeline" in strip and "no polarity fix" in strip
+    first = re.search(r"says <strong>(.*?)</strong>", strip).group(1)
+    assert first == SAMPLES["digits"][0], "the full pipeline reads the drawing right"
+
+
+def test_why_models_fail_asks_for_a_drawing_when_there_is_none(untrained_models: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/why.py").run()
+    assert not at.exception, at.exception
+    assert "Draw a digit" in at.info[0].value and not html_blocks(at, "hl-variants")

@@ -204,3 +204,17 @@ def test_a_drawing_is_still_there_after_a_look_at_the_upload(app_url: str, deskt
     expect_prediction(desktop, label)
     shot = cv2.imdecode(np.frombuffer(desktop.locator(CANVAS).screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
     assert (shot > 128).mean() > 0.02, "the strokes are drawn on the canvas again, not only remembered"
+
+
+@pytest.mark.parametrize("alphabet", ["digits", "letters"])
+def test_why_models_fail_reads_a_drawing_every_way_at_once(app_url: str, desktop: Page, alphabet: str) -> None:
+    label, strokes = SAMPLES[alphabet]
+    desktop.goto(f"{app_url}why?alphabet={alphabet}")
+    desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+    desktop.wait_for_timeout(300)
+    draw(desktop, to_canvas(strokes))
+    variants = desktop.locator(".hl-variants figure")
+    expect(variants).to_have_count(8, timeout=TIMEOUT_MS)
+    expect(variants.first).to_contain_text(f"says {label}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    desktop.screenshot(path=ARTIFACTS / f"why-{alphabet}.png", full_page=True)

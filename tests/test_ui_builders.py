@@ -133,3 +133,16 @@ def test_the_confusion_table_colours_mistakes_not_right_answers() -> None:
     assert list(styler.data.index) == list(digits.labels) and int(styler.data.loc["7", "1"]) == 10
     colours = re.findall(r"background-color: (#[0-9a-f]{6})", html)
     assert len(set(colours)) >= 3, "white for right answers and zeros, shades of red for mistakes"
+
+
+def test_the_variants_strip_shows_each_input_as_the_model_gets_it_and_what_it_says() -> None:
+    from recognizer.convention import Convention
+    from recognizer.variants import failure_variants
+
+    convention = Convention(shape=(32, 32, 1), value_range=(0, 255))
+    variants = failure_variants(digit("3"), convention)
+    probabilities = np.eye(10, dtype=np.float32)[[3, 8, 3, 1, 3, 3, 3, 3]]
+    html = builders.variants_strip(variants, probabilities, DIGITS, convention)
+    assert html.count("<figure>") == 8
+    assert re.findall(r"says <strong>(.*?)</strong>", html) == list("38313333")
+    assert 'width="96" height="96"' in html, "a 32x32 input shown 3 times enlarged"

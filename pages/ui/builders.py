@@ -39,6 +39,7 @@ __all__ = [
     "percent",
     "probability_bars",
     "steps_strip",
+    "variants_strip",
 ]
 
 STYLE = Path(__file__).with_name("style.css")
@@ -161,6 +162,29 @@ def layer_cards(
                 )
         cards.append(f"<section>{head}{body}</section>")
     return f'<div class="hl hl-layers">{"".join(cards)}</div>'
+
+
+def variants_strip(variants: list, probabilities: np.ndarray, alphabet: Alphabet, convention: Convention) -> str:
+    """Each variant as the model gets it (its own polarity, range and size), what the model says, and why.
+
+    Parameters
+    ----------
+    variants : list of recognizer.variants.Variant
+        The full pipeline first.
+    probabilities : np.ndarray
+        (len(variants), num_classes) label probabilities, one row per variant.
+    """
+    figures = []
+    for variant, p in zip(variants, probabilities, strict=True):
+        best = int(np.argmax(p))
+        seen = thumbnail(convention.to_image(variant.model_input), convention.side)
+        said = f"<strong>{escape(alphabet.describe(alphabet.labels[best]))}</strong> · {percent(float(p[best]))}"
+        figures.append(
+            f"<figure>{img(seen, variant.name, max(1, 112 // convention.side))}"
+            f"<figcaption><strong>{escape(variant.name)}</strong><br>says {said}<br>{escape(variant.explanation)}"
+            "</figcaption></figure>"
+        )
+    return f'<div class="hl hl-variants">{"".join(figures)}</div>'
 
 
 def mistakes_gallery(mistakes: list[tuple[np.ndarray, int, int]], alphabet: Alphabet) -> str:

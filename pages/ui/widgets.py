@@ -30,6 +30,7 @@ __all__ = [
     "DRAW_WITH_YOURS",
     "UPLOAD_KEY",
     "YOURS",
+    "arriving",
     "canvas_fixes",
     "chart",
     "check_model_file",
@@ -225,6 +226,13 @@ def pick_input() -> str:
         on_change=_keep_drawing,
     )
     return mode or "draw"
+
+
+def arriving(page: str) -> None:
+    """Call first on a page with the canvas: arriving from another page, the canvas redraws the last drawing."""
+    if st.session_state.get("page") != page:
+        st.session_state["page"] = page
+        st.session_state[RESTORE] = st.session_state.get(LAST_DRAWING)
 
 
 def _keep_drawing() -> None:
