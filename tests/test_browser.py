@@ -160,7 +160,7 @@ def test_after_a_restart_an_open_tab_gets_the_whole_app_and_the_console_stays_ca
         desktop.goto(f"{url}draw?alphabet=digits")
         desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
         box = desktop.locator(CANVAS).bounding_box()
-        expect(desktop.get_by_role("link", name="Models")).to_be_visible()
+        expect(desktop.get_by_role("link", name="Models", exact=True)).to_be_visible()
         expect(desktop.get_by_text("app", exact=True)).to_have_count(0)
         assert box["width"] == 280, "the wide layout of app.py: the whole canvas is visible"
         draw(desktop, to_canvas(SAMPLES["digits"][1]))  # TensorFlow starts and the model runs
