@@ -107,10 +107,7 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
 
 
 def main() -> None:
-    widgets.through_app()
-    widgets.style()
-    widgets.canvas_fixes()
-    widgets.arriving("draw")
+    widgets.page("draw", canvas=True)
     st.title("✍️ Handwriting Lab")
     with st.container(key="intro"):  # left out on a phone (style.css), so the prediction fits under the canvas
         st.markdown(

@@ -72,7 +72,7 @@ def show_model(alphabet: Alphabet, model: str) -> None:
 
 
 def main() -> None:
-    widgets.through_app()
+    widgets.page("models")
     st.title("Models")
     st.markdown("The models behind the Draw page. Accuracy is measured on writers the model never saw in training.")
     shipped = [(alphabet, model) for alphabet in ALPHABETS.values() for model in alphabet.models]

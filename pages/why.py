@@ -32,10 +32,7 @@ def lab(alphabet: Alphabet, model: str) -> None:
 
 
 def main() -> None:
-    widgets.through_app()
-    widgets.style()
-    widgets.canvas_fixes()
-    widgets.arriving("why")
+    widgets.page("why", canvas=True)
     st.title("Why models fail")
     st.markdown(
         "A network with 99% test accuracy can call every drawing the same character when the drawing is not"

@@ -83,8 +83,7 @@ def pick_file(alphabet: Alphabet) -> tuple[str, Checked | None]:
 
 
 def main() -> None:
-    widgets.through_app()
-    widgets.style()
+    widgets.page("your model")
     st.title("Your model")
     st.markdown(
         "Trained a classifier of digits or letters yourself? Upload its Keras file: Handwriting Lab tries every"

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from .preprocess import BOX_SIZE, MODEL_SIZE, Step, bounding_box, centre_by_mass, fit_box
+from .preprocess import BOX_SIZE, MODEL_SIZE, WHOLE_IMAGE, Step, bounding_box, centre_by_mass, fit_box
 
 __all__ = ["MNIST", "Convention", "Placement", "Polarity"]
 
@@ -36,8 +36,6 @@ PLACEMENTS: dict[str, str] = {
     "resize": "the whole image resized, not cropped to the character",
 }
 """What each placement does, in words."""
-
-_RESIZE_SKIPS = frozenset({Step.CROPPED, Step.STROKES, Step.BOX, Step.MODEL_INPUT})
 
 
 @dataclass(frozen=True)
@@ -126,7 +124,7 @@ class Convention:
     @property
     def skip(self) -> frozenset[Step]:
         """The preprocessing steps this convention's placement leaves out (``"resize"``: every one after the mask)."""
-        return _RESIZE_SKIPS if self.placement == "resize" else frozenset()
+        return WHOLE_IMAGE if self.placement == "resize" else frozenset()
 
     def describe(self) -> str:
         """The convention in plain words, e.g. for the page that shows which one a model was trained with."""

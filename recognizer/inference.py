@@ -178,9 +178,7 @@ class Recognizer:
             (N, num_classes) float32 probabilities.
         """
         chunks = [
-            self.card.label_probabilities(
-                self._classify(tf.constant(self.convention.apply(canonical[i : i + batch_size])))
-            )
+            self.classify_inputs(self.convention.apply(canonical[i : i + batch_size]))
             for i in range(0, len(canonical), batch_size)
         ]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.alphabet.num_classes), np.float32)

@@ -44,6 +44,7 @@ __all__ = [
     "DESCRIPTIONS",
     "MODEL_SIZE",
     "SKIPPABLE",
+    "WHOLE_IMAGE",
     "Ink",
     "Preprocessed",
     "Step",
@@ -88,6 +89,9 @@ DESCRIPTIONS: dict[Step, str] = {
     Step.MODEL_INPUT: "centred by its centre of mass in 28 x 28: what the network gets",
 }
 """What each step does, in words for the page that shows them."""
+
+WHOLE_IMAGE = frozenset({Step.CROPPED, Step.STROKES, Step.BOX, Step.MODEL_INPUT})
+"""The steps that cut out and place the character: without them the whole image is resized to 28x28."""
 
 SKIPPABLE: dict[Step, str] = {
     Step.BACKGROUND: "a flat background at the median grey level: uneven lighting stays",

@@ -16,11 +16,9 @@ import cv2
 import numpy as np
 
 from .convention import Convention
-from .preprocess import Step, preprocess
+from .preprocess import WHOLE_IMAGE, Step, preprocess
 
 __all__ = ["Variant", "failure_variants", "sigmoid_contrast"]
-
-_RESIZED = frozenset({Step.CROPPED, Step.STROKES, Step.BOX, Step.MODEL_INPUT})
 
 
 def sigmoid_contrast(x: np.ndarray, s: float = 25.0, b: float = 50.0) -> np.ndarray:
@@ -88,7 +86,7 @@ def failure_variants(
     if pre.is_blank:
         return None
     canonical = pre.model_input
-    whole = preprocess(image, _RESIZED, background).model_input
+    whole = preprocess(image, WHOLE_IMAGE, background).model_input
     as_drawn = preprocess(image, {Step.STROKES} | set(convention.skip), background).model_input
     faint = 0.7 * cv2.GaussianBlur(canonical, (0, 0), 1.2)  # pale and blurred, as a pencil photo
     flipped = "dark on light" if convention.polarity == "light on dark" else "light on dark"

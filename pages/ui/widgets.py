@@ -38,6 +38,7 @@ __all__ = [
     "load_recognizer",
     "model_missing",
     "models_dir",
+    "page",
     "pick_alphabet",
     "pick_input",
     "pick_model",
@@ -89,6 +90,16 @@ _PATCH_CANVAS = """<script>
 def canvas_fixes() -> None:
     """Style the canvas component from inside its shadow root, where the page's CSS does not reach (``canvas.css``)."""
     st.html(_PATCH_CANVAS % json.dumps(CANVAS_CSS.read_text(encoding="utf-8")), unsafe_allow_javascript=True)
+
+
+def page(name: str, canvas: bool = False) -> None:
+    """Start a page: inside ``app.py``'s navigation, with the pages' look; a page with the canvas also fixes the
+    canvas's toolbar and redraws the last drawing when arriving from another page."""
+    through_app()
+    style()
+    if canvas:
+        canvas_fixes()
+        arriving(name)
 
 
 def through_app() -> None:
