@@ -6,7 +6,8 @@ from here, so a label list or a sentence about an alphabet is never written twic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
@@ -43,6 +44,10 @@ class Alphabet:
         Whether a small letter is the same class as its capital.
     chart : str or None
         Title of a reference chart of every label's shape, for alphabets people do not know.
+    foreign : mapping of str to str
+        Characters of other alphabets (by key) that look like none of this alphabet's:
+        its models learn to answer "none of these" for them. Characters people use
+        for this alphabet's are never here (O, I, l, S, Z, B, G, q for digits).
     """
 
     key: str
@@ -55,6 +60,7 @@ class Alphabet:
     prompt: str = ""
     case_insensitive: bool = False
     chart: str | None = None
+    foreign: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not len(self.labels) == len(self.names) == len(self.transliterations):
@@ -127,6 +133,7 @@ ALPHABETS: dict[str, Alphabet] = {
             models=("cnn", "mlp"),
             button="Digits 0–9",
             prompt="a digit from 0 to 9",
+            foreign={"letters": "ACEFHKMNPRUVWXcefhkmnpruvwx", "runes": "ᚠᚨᚱᚲᚷᚹᚺᚾᛃᛈᛖᛗᛞ"},
         ),
         Alphabet(
             "letters",
@@ -138,6 +145,7 @@ ALPHABETS: dict[str, Alphabet] = {
             button="Letters A–Z",
             prompt="a letter from A to Z (capital or small)",
             case_insensitive=True,
+            foreign={"digits": "347", "runes": "ᛃᛞᛟ"},
         ),
         Alphabet(
             "runes",
@@ -148,6 +156,7 @@ ALPHABETS: dict[str, Alphabet] = {
             button="Runes ᚠ ᚢ ᚦ",
             prompt="an Elder Futhark rune (the rune chart above shows all 24)",
             chart="Rune chart: the 24 runes of the Elder Futhark, their names and sounds",
+            foreign={"digits": "269", "letters": "GJQUaeg"},
         ),
     )
 }

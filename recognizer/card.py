@@ -16,7 +16,18 @@ import numpy as np
 
 from .convention import MNIST, Convention
 
-__all__ = ["VALIDATION_TITLES", "ModelCard", "ModelFileError", "card_path", "softmax", "validation_title"]
+__all__ = [
+    "NONE_OF_THESE",
+    "REJECTION_TITLES",
+    "VALIDATION_TITLES",
+    "ModelCard",
+    "ModelFileError",
+    "Rejection",
+    "card_path",
+    "rejection_title",
+    "softmax",
+    "validation_title",
+]
 
 VALIDATION_TITLES = {
     "mnist_test": "MNIST test set",
@@ -29,10 +40,70 @@ VALIDATION_TITLES = {
 """How the pages name the validation sets that training records by key."""
 
 
+NONE_OF_THESE = "none of these"
+"""What the pages call the output of a drawing that is none of the alphabet's characters."""
+REJECTION_TITLES = {
+    "mnist_test": "MNIST test digits rejected",
+    "unipen_val": "characters by unseen writers rejected",
+    "templates_val": "new template drawings rejected",
+    "unseen_font_val": "an unseen font's runes rejected",
+    "negatives_val": "scribbles and shapes accepted",
+    "foreign_val": "other alphabets' characters rejected",
+}
+"""How the pages name the rejection figures that training records by validation set."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """How a model says "none of these": one more output, and when it wins.
+
+    Attributes
+    ----------
+    output : int
+        Index of the model output that stands for "none of these".
+    threshold : float
+        A drawing is rejected when that output's probability is at least this.
+    figures : dict of str to dict
+        Per validation set: ``rate`` (share rejected, or for negatives the share
+        accepted), ``samples``, ``target`` and ``wanted`` (``"at most"`` or
+        ``"at least"``), and per kind of negative ``by_kind``.
+    """
+
+    output: int
+    threshold: float = 0.5
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def meets(self, name: str) -> bool | None:
+        """Whether validation set ``name``'s figure meets its target; None when it has none.
+
+        >>> r = Rejection(10, figures={"a": {"rate": 0.004, "wanted": "at most", "target": 0.01}, "b": {"rate": 0.5}})
+        >>> r.meets("a"), r.meets("b")
+        (True, None)
+        """
+        figure = self.figures.get(name, {})
+        if "target" not in figure:
+            return None
+        return (
+            figure["rate"] <= figure["target"] if figure["wanted"] == "at most" else figure["rate"] >= figure["target"]
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"output": self.output, "threshold": self.threshold, "figures": self.figures}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Rejection:
+        return cls(int(data["output"]), float(data.get("threshold", 0.5)), dict(data.get("figures", {})))
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Probabilities from logits along the last axis (any shape), float32, summing to 1."""
     shifted = np.exp(np.asarray(logits, np.float32) - np.max(logits, axis=-1, keepdims=True))
     return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def rejection_title(name: str) -> str:
+    """A rejection figure's name for people: ``"negatives_val"`` -> ``"scribbles and shapes accepted"``."""
+    return REJECTION_TITLES.get(name, name.replace("_", " "))
 
 
 def validation_title(name: str) -> str:
@@ -82,6 +153,8 @@ class ModelCard:
     label_map : tuple of int or None
         For each model output, the label index it stands for (None: no label, such as
         EMNIST's unused class 0); empty when output i is label i.
+    rejection : Rejection or None
+        The model's "none of these" output and how well it rejects; None when it has none.
     """
 
     name: str
@@ -98,13 +171,18 @@ class ModelCard:
     validation: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: str = "probabilities"
     label_map: tuple[int | None, ...] = ()
+    rejection: Rejection | None = None
 
     def label_probabilities(self, raw: np.ndarray) -> np.ndarray:
-        """The model's raw outputs, (K,) or (N, K), as probabilities of the labels, (C,) or (N, C), summing to 1.
+        """The model's raw outputs, (K,) or (N, K), as probabilities of the labels, (C,) or (N, C).
 
-        Softmax for logits; outputs that stand for no label are dropped and the rest renormalised.
+        Softmax for logits. The "none of these" output is left out, so the labels'
+        probabilities sum to 1 minus its probability (:meth:`none_probability`).
+        Other outputs that stand for no label are dropped and the rest renormalised to 1.
         """
-        raw = softmax(raw) if self.outputs == "logits" else np.asarray(raw, np.float32)
+        raw = self.output_probabilities(raw)
+        if self.rejection is not None:
+            return np.delete(raw, self.rejection.output, axis=-1)
         if not self.label_map:
             return raw
         mapped = np.zeros((*raw.shape[:-1], len(self.labels)), np.float32)
@@ -112,6 +190,33 @@ class ModelCard:
             if label is not None:
                 mapped[..., label] += raw[..., output]
         return mapped / np.maximum(mapped.sum(axis=-1, keepdims=True), 1e-12)
+
+    def none_probability(self, raw: np.ndarray) -> np.ndarray:
+        """Probability of "none of these" from the raw outputs: (K,) -> (), (N, K) -> (N,); 0 without that output."""
+        raw = self.output_probabilities(raw)
+        if self.rejection is None:
+            return np.zeros(raw.shape[:-1], np.float32)
+        return raw[..., self.rejection.output]
+
+    def output_names(self) -> tuple[str, ...]:
+        """What each model output stands for, in output order: a label, :data:`NONE_OF_THESE`, or ``"–"`` for nothing.
+
+        >>> ModelCard("m", "digits", ("0", "1"), rejection=Rejection(output=2)).output_names()
+        ('0', '1', 'none of these')
+        """
+        names = [self.labels[i] if i is not None else "–" for i in self.label_map] or list(self.labels)
+        if self.rejection is not None:
+            names.insert(self.rejection.output, NONE_OF_THESE)
+        return tuple(names)
+
+    def output_probabilities(self, raw: np.ndarray) -> np.ndarray:
+        """The model's raw outputs as probabilities, output by output (softmax for logits)."""
+        return softmax(raw) if self.outputs == "logits" else np.asarray(raw, np.float32)
+
+    @property
+    def num_outputs(self) -> int:
+        """How many outputs the model has: one per label, or per mapped output, plus "none of these"."""
+        return (len(self.label_map) or len(self.labels)) + (self.rejection is not None)
 
     @property
     def params(self) -> int:
@@ -127,6 +232,10 @@ class ModelCard:
         """JSON-ready data, in the order a reader wants it: input and layers first."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["input"] = self.input.to_json()
+        if self.rejection is None:  # cards of models without "none of these" stay as they were
+            del data["rejection"]
+        else:
+            data["rejection"] = self.rejection.to_json()
         for key in ("labels", "names", "architecture", "label_map"):
             data[key] = list(data[key])
         return {"input": data.pop("input"), "architecture": data.pop("architecture"), **data}
@@ -144,6 +253,7 @@ class ModelCard:
         values = {k: v for k, v in data.items() if k in known}
         try:
             values["input"] = Convention.from_json(values["input"]) if "input" in values else MNIST
+            values["rejection"] = Rejection.from_json(values["rejection"]) if values.get("rejection") else None
             for key in ("labels", "names", "architecture", "label_map"):
                 values[key] = tuple(values.get(key, ()))
             return cls(**values)

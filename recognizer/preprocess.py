@@ -558,7 +558,7 @@ def find_ink(
 
     box = bounding_box(mask)
     if max(mask[box].shape) < 3 or max(mask[box].shape) < 1.8 * stroke_width(mask[box]):
-        return blank("Only a dot: draw a whole character.")
+        return blank("Only a dot or a blob: draw a whole character with lines.")
     if Step.CROPPED in skip:
         box = (slice(None), slice(None))
     # The ink with its soft edges, but only around the strokes kept in the mask.

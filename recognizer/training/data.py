@@ -173,8 +173,9 @@ def _prepare_chunk(args: tuple[list, int, Callable | None]) -> tuple[np.ndarray,
     x = np.zeros((len(items), MODEL_SIZE, MODEL_SIZE), np.float32)
     ok = np.zeros(len(items), bool)
     for i, item in enumerate(items):
-        image = draw(item, rng) if draw is not None else render_strokes(item, rng)
-        pre = preprocess(image)
+        drawn = draw(item, rng) if draw is not None else render_strokes(item, rng)
+        image, background = drawn if isinstance(drawn, tuple) else (drawn, None)
+        pre = preprocess(image, background=background)
         x[i], ok[i] = pre.model_input, not pre.is_blank
     return x, ok
 
@@ -197,7 +198,9 @@ def prepare(
     seed : int
         Seed of the rendering randomness; the result does not depend on ``workers``.
     draw : callable, optional
-        ``draw(item, rng) -> uint8 image``; default :func:`render_strokes`. Must be picklable.
+        ``draw(item, rng) -> uint8 image``, or ``(image, background grey level)`` for a
+        drawing on a known background such as the app's canvas; default
+        :func:`render_strokes`. Must be picklable.
     workers : int, optional
         Processes to use (default: all cores).
     """

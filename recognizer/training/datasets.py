@@ -9,6 +9,11 @@ runes      stroke templates drawn by hand (seeded) +         templates drawn wit
            renderings of two rune fonts                      of a font not used in training
 =========  ================================================  ===============================================
 
+Each alphabet also gets "none of these" drawings (:mod:`recognizer.training.negatives`),
+labelled with one class past the alphabet's: shapes, its own characters crossed out or
+cut short, and other alphabets' characters unlike its own. Validation negatives come
+from other seeds and from unseen writers.
+
 Everything is rendered as a drawing and sent through the app's preprocessing.
 """
 
@@ -20,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ..alphabets import Alphabet, get_alphabet
-from . import runes
-from .data import EMPTY, Dataset, label_indices, load_mnist, load_unipen, prepare, writer_split
+from . import negatives, runes
+from .data import EMPTY, Dataset, Unipen, label_indices, load_mnist, load_unipen, prepare, writer_split
 from .render import render_strokes
 
 __all__ = ["RUNE_FONTS", "Sources", "build", "mnist_source"]
@@ -38,6 +43,12 @@ RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
 RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}
 VALIDATION_SEED_OFFSET = 7919
 """Validation drawings use seeds this far from training's, so no drawing is in both."""
+NEGATIVES = {"digits": 15000, "letters": 10000, "runes": 6000}
+"""Training "none of these" drawings per alphabet: about one and a half classes' worth."""
+NEGATIVES_VAL = 3000
+FOREIGN_VAL = 3000
+NO_PARTIALS = {"letters", "runes"}
+"""A piece of a letter or a rune is often another one (C of O, L of E, < of X): only digits get partial strokes."""
 
 
 @dataclass
@@ -47,6 +58,8 @@ class Sources:
     train: Dataset
     validation: dict[str, Dataset]
     description: dict[str, object] = field(default_factory=dict)
+    negatives: dict[str, dict[str, Dataset]] = field(default_factory=dict)
+    """Validation sets of "none of these" drawings, by kind (label: the alphabet's class count)."""
 
 
 def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources:
@@ -71,7 +84,61 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
             "split": "by writer (hash of the writer id), 15% of writers for validation",
         }
     }
-    return Sources(sum(train_sets, EMPTY), {"unipen_val": val}, description)
+    sources = Sources(sum(train_sets, EMPTY), {"unipen_val": val}, description)
+    own = {part: unipen.subset(index[part]) for part in index}
+    return _with_negatives(sources, alphabet, unipen, own, seed, limit, train)
+
+
+def _foreign(alphabet: Alphabet, unipen: Unipen | None, part: str, limit: int | None) -> list:
+    """Other alphabets' characters unlike this one's: UNIPEN strokes of the ``part`` writers, rune labels."""
+    found: list = []
+    for key, chars in alphabet.foreign.items():
+        if key == "runes":
+            found += list(chars)
+        elif unipen is not None:
+            is_val = writer_split(unipen.writers)
+            index = np.flatnonzero(np.isin(unipen.labels, list(chars)) & (is_val if part == "validation" else ~is_val))
+            found += unipen.subset(index[:limit] if limit else index)
+    return found
+
+
+def _with_negatives(
+    sources: Sources,
+    alphabet: Alphabet,
+    unipen: Unipen | None,
+    own: dict[str, list],
+    seed: int,
+    limit: int | None,
+    train: bool,
+) -> Sources:
+    """Add the "none of these" drawings: to the training set, and as validation sets of their own."""
+    none = alphabet.num_classes
+    kinds = [k for k in negatives.KINDS if not (k == "partial" and alphabet.key in NO_PARTIALS)]
+
+    def made(part: str, count: int, seed: int, kinds: list[str]) -> Dataset:
+        rng = np.random.default_rng(seed)
+        items = negatives.make(count, rng, own[part], _foreign(alphabet, unipen, part, limit), kinds)
+        return prepare(items, np.full(len(items), none, np.int32), seed, draw=negatives.draw)
+
+    cap = (lambda n: min(n, limit)) if limit else (lambda n: n)
+    vseed = seed + VALIDATION_SEED_OFFSET
+    if train:
+        sources.train = sources.train + made("train", cap(NEGATIVES[alphabet.key]), seed + 11, kinds)
+    shapes = [k for k in kinds if k != "foreign"]
+    sources.negatives = {
+        "negatives_val": {
+            k: made("validation", cap(NEGATIVES_VAL // len(shapes)), vseed + i, [k]) for i, k in enumerate(shapes)
+        },
+        "foreign_val": {"foreign": made("validation", cap(FOREIGN_VAL), vseed + 13, ["foreign"])},
+    }
+    sources.description["negatives"] = {
+        "generator": "recognizer.training.negatives",
+        "kinds": kinds,
+        "foreign": dict(alphabet.foreign),
+        "train_samples": cap(NEGATIVES[alphabet.key]) if train else 0,
+        "validation": "other seeds; other alphabets' characters by unseen writers",
+    }
+    return sources
 
 
 def _draw_identity(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -158,7 +225,13 @@ def _runes(data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources
         },
         "rune_fonts": {"train": list(RUNE_FONTS["train"]), "validation (unseen font)": list(RUNE_FONTS["validation"])},
     }
-    return Sources(train_set, validation, description)
+    rng = np.random.default_rng(seed + 17)
+    own = {
+        part: [runes.sample_strokes(alphabet.labels[i % alphabet.num_classes], rng) for i in range(500)]
+        for part in ("train", "validation")
+    }
+    unipen = load_unipen(data_dir / UNIPEN_FILE) if (data_dir / UNIPEN_FILE).exists() else None
+    return _with_negatives(Sources(train_set, validation, description), alphabet, unipen, own, seed, limit, train)
 
 
 def build(alphabet: str, data_dir: str | Path, seed: int = 0, limit: int | None = None, train: bool = True) -> Sources:

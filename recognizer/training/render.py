@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["CANVAS", "render_strokes"]
+__all__ = ["CANVAS", "paint", "render_strokes"]
 
 CANVAS = 128
 """Side of the square canvas drawings are rendered on before preprocessing."""
@@ -50,12 +50,34 @@ def render_strokes(strokes: Sequence[np.ndarray], rng: np.random.Generator, canv
             cv2.circle(ink, tuple(int(v) for v in p[0]), (width << shift) // 2, 255, -1, cv2.LINE_AA, shift)
         else:
             cv2.polylines(ink, [p], False, 255, width, cv2.LINE_AA, shift)
+    return paint(ink, rng)
+
+
+def paint(ink: np.ndarray, rng: np.random.Generator, light: bool | None = None) -> np.ndarray:
+    """Put ink coverage on a canvas or on paper: either polarity, uneven paper lighting, light noise.
+
+    Parameters
+    ----------
+    ink : np.ndarray
+        uint8 HxW, how much of each pixel the ink covers (0..255).
+    rng : np.random.Generator
+        Source of all randomness.
+    light : bool, optional
+        Light ink on a dark canvas (True) or dark ink on paper (False); random when None.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 HxW, values 0..255.
+    """
     alpha = ink.astype(np.float32) / 255.0
-    if rng.random() < 0.5:  # light ink on a dark canvas
+    if light is None:
+        light = bool(rng.random() < 0.5)
+    if light:  # light ink on a dark canvas
         background = np.full(ink.shape, rng.uniform(0, 40), np.float32)
         ink_level = rng.uniform(180, 255)
     else:  # dark ink on paper, unevenly lit
-        ramp = np.linspace(-1, 1, canvas, dtype=np.float32)
+        ramp = np.linspace(-1, 1, ink.shape[1], dtype=np.float32)
         gx, gy = rng.uniform(-25, 25, 2)
         background = rng.uniform(170, 250) + gx * ramp[None, :] + gy * ramp[:, None]
         ink_level = rng.uniform(0, 90)

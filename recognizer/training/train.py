@@ -20,7 +20,7 @@ import numpy as np
 
 from ..alphabets import get_alphabet
 from ..backend import keras, tf
-from ..card import ModelCard
+from ..card import ModelCard, Rejection
 from ..convention import MNIST
 from ..metrics import evaluate_predictions
 from ..modelfile import save_model
@@ -65,6 +65,27 @@ RECIPES = {
     ),
 }
 """Letters need more than digits and runes: 26 classes in two cases each, and a few percent of wrong labels."""
+
+REJECT_AT = 0.5
+"""A drawing is "none of these" when that output's probability is at least this (fixed, not tuned on validation)."""
+REJECTION_TARGETS: dict[str, dict[str, tuple[str, float]]] = {
+    "digits": {
+        "mnist_test": ("at most", 0.01),
+        "unipen_val": ("at most", 0.01),
+        "negatives_val": ("at most", 0.05),
+        "foreign_val": ("at least", 0.85),
+    },
+    "letters": {"unipen_val": ("at most", 0.02), "negatives_val": ("at most", 0.05)},
+    "runes": {
+        "templates_val": ("at most", 0.02),
+        "unseen_font_val": ("at most", 0.02),
+        "negatives_val": ("at most", 0.05),
+    },
+}
+"""Per alphabet and validation set: real characters of unseen writers rejected at most 1% (digits) or 2%
+(letters; runes likewise), generated negatives accepted at most 5%, letters unlike digits drawn on the
+digits alphabet rejected at least 85% (issue 11)."""
+
 
 Progress = Callable[[float, str], None]
 """``on_progress(fraction_done, message)``: fraction in [0, 1]."""
@@ -141,6 +162,42 @@ def smoothed_crossentropy(smoothing: float) -> Callable[[tf.Tensor, tf.Tensor], 
     return loss
 
 
+def rejection_figures(
+    alphabet: str, sources: datasets.Sources, none_probability: Callable[[np.ndarray], np.ndarray]
+) -> Rejection:
+    """How often real characters are rejected and negatives accepted, on every validation set.
+
+    Parameters
+    ----------
+    alphabet : str
+        The alphabet's key (for the targets).
+    sources : Sources
+        Validation sets of characters and of negatives.
+    none_probability : callable
+        ``(N, 28, 28) canonical images -> (N,)`` probability of "none of these".
+    """
+    targets = REJECTION_TARGETS.get(alphabet, {})
+
+    def figure(name: str, rejected: np.ndarray, negative: bool, by_kind: dict | None = None) -> dict:
+        rate = float(np.mean(~rejected if negative else rejected)) if len(rejected) else 0.0
+        out: dict = {"rate": round(rate, 5), "samples": len(rejected)}
+        if name in targets:
+            out["wanted"], out["target"] = targets[name]
+        return out | ({"by_kind": by_kind} if by_kind else {})
+
+    figures = {
+        name: figure(name, none_probability(data.x) >= REJECT_AT, negative=False)
+        for name, data in sources.validation.items()
+    }
+    for name, kinds in sources.negatives.items():
+        rejected = {kind: none_probability(data.x) >= REJECT_AT for kind, data in kinds.items()}
+        by_kind = (
+            {k: figure(k, r, negative=name == "negatives_val") for k, r in rejected.items()} if len(kinds) > 1 else None
+        )
+        figures[name] = figure(name, np.concatenate(list(rejected.values())), name == "negatives_val", by_kind)
+    return Rejection(output=get_alphabet(alphabet).num_classes, threshold=REJECT_AT, figures=figures)
+
+
 def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", flush=True)
 
@@ -204,7 +261,8 @@ def train(
     recipe = RECIPES.get(spec.key, Recipe())
     options = recipe.cnn if model == "cnn" else {}
     keras.utils.set_random_seed(seed)
-    net = BUILDERS[model](spec.num_classes, name=name, **options)
+    outputs = spec.num_classes + 1  # the alphabet's labels and "none of these"
+    net = BUILDERS[model](outputs, name=name, **options)
     steps = math.ceil(len(sources.train) / BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE[model], decay_steps=epochs * steps, alpha=0.02)
     loss = "sparse_categorical_crossentropy"
@@ -223,14 +281,21 @@ def train(
         verbose=0,
     )
     if options.get("batch_norm"):
-        net = fold_batch_norm(net, build_cnn(spec.num_classes, name=name, **(options | {"batch_norm": False})))
+        net = fold_batch_norm(net, build_cnn(outputs, name=name, **(options | {"batch_norm": False})))
     train_seconds = time.perf_counter() - started
+
+    def scores(x: np.ndarray) -> np.ndarray:
+        return net.predict(x[..., None], batch_size=512, verbose=0)
 
     validation = {}
     for set_name, data in sources.validation.items():
-        predicted = net.predict(data.x[..., None], batch_size=512, verbose=0).argmax(axis=1)
+        predicted = scores(data.x)[:, : spec.num_classes].argmax(axis=1)  # the best real class, as top_k shows
         result = validation[set_name] = evaluate_predictions(data.y, predicted, spec.labels).to_dict()
         report(1.0, f"{set_name}: accuracy {result['accuracy']:.2%} on {result['samples']} samples")
+    rejection = rejection_figures(spec.key, sources, lambda x: scores(x)[:, spec.num_classes])
+    for set_name, f in rejection.figures.items():
+        what = "accepted" if set_name == "negatives_val" else "rejected"
+        report(1.0, f"{set_name}: {what} {f['rate']:.2%} of {f['samples']}")
 
     card = ModelCard(
         name=name,
@@ -257,6 +322,7 @@ def train(
         command=command
         or f"python -m recognizer train --alphabet {spec.key} --model {model} --epochs {epochs} --seed {seed}",
         validation=validation,
+        rejection=rejection,
     )
     card = save_model(net, path, card)
     report(1.0, f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {train_seconds:.0f} s")
