@@ -26,26 +26,33 @@ def hint(alphabet: Alphabet, mode: str) -> str:
 
 
 def show_prediction(alphabet: Alphabet, res: Result) -> None:
-    """The winner, big, and the top 3 as a bar chart with their probabilities."""
+    """The winner, big, or "None of these", and the top 3 as a bar chart with their probabilities."""
     label, p = res.top_k[0]
     unsure = p < SURE
     winner_col, top_col = st.columns([2, 3])
     with winner_col:
         st.metric(
             "Prediction",
-            label,
-            delta=f"{builders.percent(p)} sure",
-            delta_color="orange" if unsure else "green",
+            "None of these" if res.is_rejected else label,
+            delta=f"{builders.percent(res.none_probability if res.is_rejected else p)} sure",
+            delta_color="gray" if res.is_rejected else "orange" if unsure else "green",
             delta_arrow="off",
             border=True,
         )
         i = alphabet.index(label)
-        if alphabet.names[i] != label:
+        if alphabet.names[i] != label and not res.is_rejected:
             st.markdown(f"**{alphabet.names[i]}**, transliterated *{alphabet.transliterations[i]}*")
     with top_col:
-        st.markdown("**Top 3**")
+        st.markdown("**Closest characters**" if res.is_rejected else "**Top 3**")
         st.html(builders.probability_bars(alphabet, res.top_k))
-        if unsure:
+        if res.is_rejected:
+            st.warning(
+                f"This looks like none of the {alphabet.title.lower()} to the network: besides them it learned"
+                " scribbles, shapes and other alphabets' characters, and this drawing is more like those."
+                f" Draw {alphabet.prompt}.",
+                icon=":material/block:",
+            )
+        elif unsure:
             st.warning("Not sure: maybe none of these?", icon=":material/help:")
 
 
@@ -65,7 +72,7 @@ def show_layers(rec: Recognizer, res: Result) -> None:
     show_all = builders.has_hidden_maps(rec.layers) and toggle.toggle(
         "Show all feature maps", key="show_all", persist_state="session"
     )
-    st.html(builders.legend() + builders.layer_cards(rec.layers, res.activations, rec.alphabet, show_all))
+    st.html(builders.legend() + builders.layer_cards(rec.layers, res.activations, rec.alphabet, show_all, rec.card))
 
 
 @st.fragment

@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.ui import builders, widgets
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
-from recognizer.card import ModelCard, ModelFileError, validation_title
+from recognizer.card import ModelCard, ModelFileError, rejection_title, validation_title
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -41,6 +41,28 @@ def show_validation(card: ModelCard) -> None:
         st.caption(f"Most frequent confusions on the {validation_title(first)} (true → predicted): {pairs}")
 
 
+def show_rejection(card: ModelCard) -> None:
+    """How often the model says "none of these" where it should and where it should not, against the targets."""
+    if card.rejection is None:
+        return
+    st.markdown("**None of these** :gray[· how often it turns a drawing away, on writers and shapes it never saw]")
+    with st.container(horizontal=True, gap="medium"):
+        for name, figure in card.rejection.figures.items():
+            met = card.rejection.meets(name)
+            st.metric(
+                rejection_title(name),
+                builders.percent(figure["rate"]),
+                delta=f"target {figure['wanted']} {builders.percent(figure['target'])}" if met is not None else None,
+                delta_color="green" if met else "red",
+                delta_arrow="off",
+                help=f"{figure['samples']:,} samples",
+                width="content",
+            )
+    if by_kind := card.rejection.figures.get("negatives_val", {}).get("by_kind"):
+        kinds = ", ".join(f"{kind} {builders.percent(f['rate'])}" for kind, f in by_kind.items())
+        st.caption(f"Shapes taken for a character, by kind: {kinds}")
+
+
 def show_model(alphabet: Alphabet, model: str) -> None:
     """One model file: what it is, how it was trained, how well it does."""
     path = alphabet.model_path(model)
@@ -64,6 +86,7 @@ def show_model(alphabet: Alphabet, model: str) -> None:
             facts.append(f"trained {training.get('epochs', '?')} epochs in {training.get('seconds', 0) / 60:.0f} min")
         st.caption(" · ".join(facts))
         show_validation(card)
+        show_rejection(card)
         show_confusions(alphabet, card)
         with st.expander("Layers"):
             st.dataframe(list(card.architecture), hide_index=True, width="stretch")

@@ -36,7 +36,13 @@ def _predict(args: argparse.Namespace) -> int:
             print(json.dumps({"file": file, "error": str(err)}, ensure_ascii=False), flush=True)
             status = 2
             continue
-        line = {"file": file, "blank": result.is_blank, "top_k": [[label, round(p, 6)] for label, p in result.top_k]}
+        line = {
+            "file": file,
+            "blank": result.is_blank,
+            "rejected": result.is_rejected,
+            "none": round(result.none_probability, 6),
+            "top_k": [[label, round(p, 6)] for label, p in result.top_k],
+        }
         if result.is_blank:
             line["reason"] = result.blank_reason
         print(json.dumps(line, ensure_ascii=False), flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ from .check import ModelCheck, find_convention
 from .convention import Convention
 from .layers import LayerInfo, describe_layers, layer_output
 from .modelfile import Classifier, load_classifier, load_model
-from .preprocess import Step, preprocess
+from .preprocess import MODEL_SIZE, Step, preprocess
+from .saliency import GradCam
 
-__all__ = ["Checked", "Forward", "Recognizer", "Result", "check_model", "load"]
+__all__ = ["Checked", "Forward", "Recognizer", "Result", "Scores", "check_model", "load"]
 
 TOP_K = 3
 
@@ -29,14 +31,36 @@ class Forward:
     Attributes
     ----------
     probabilities : np.ndarray
-        (num_classes,) float32 summing to 1, in label order.
+        (num_classes,) float32 in label order, summing to 1 minus ``none_probability``.
     activations : dict of str to np.ndarray
         Every shown layer's output (batch axis removed), by layer name, in
         layer order (see :attr:`Recognizer.layers`), ending with the output layer's.
+    none_probability : float
+        Probability of "none of these" (0 for a model without that output).
     """
 
     probabilities: np.ndarray = field(repr=False)
     activations: dict[str, np.ndarray] = field(repr=False)
+    none_probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What the model says about a batch of inputs.
+
+    Attributes
+    ----------
+    probabilities : np.ndarray
+        (N, num_classes) float32, each row summing to 1 minus its ``none`` value.
+    none : np.ndarray
+        (N,) float32 probability of "none of these" (zeros without that output).
+    rejected : np.ndarray
+        (N,) bool, where "none of these" wins (see :attr:`recognizer.card.Rejection.threshold`).
+    """
+
+    probabilities: np.ndarray
+    none: np.ndarray
+    rejected: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -47,8 +71,9 @@ class Result:
     ----------
     top_k : list of (str, float)
         The 3 most likely labels with their probabilities, descending; ``[]`` when blank.
+        Real labels only, also when the drawing is rejected.
     probabilities : np.ndarray
-        (num_classes,) float32 summing to 1, in label order; zeros when blank.
+        (num_classes,) float32 in label order, summing to 1 minus ``none_probability``; zeros when blank.
     model_input : np.ndarray
         (28, 28) float32 in [0, 1], the canonical image (before the model's convention).
     steps : dict of Step to np.ndarray
@@ -59,6 +84,11 @@ class Result:
         The detected ink polarity.
     blank_reason : str or None
         Why nothing was classified, or None.
+    none_probability : float
+        Probability that the drawing is none of the alphabet's characters
+        (0 for a model without a "none of these" output).
+    is_rejected : bool
+        Whether the model says "none of these".
     """
 
     top_k: list[tuple[str, float]]
@@ -68,6 +98,8 @@ class Result:
     activations: dict[str, np.ndarray] = field(repr=False)
     polarity: str
     blank_reason: str | None = None
+    none_probability: float = 0.0
+    is_rejected: bool = False
 
     @property
     def is_blank(self) -> bool:
@@ -128,7 +160,8 @@ class Recognizer:
         x = np.asarray(model_input, np.float32).reshape(1, *self.convention.shape)
         outputs = self._forward(tf.constant(x))
         activations = {info.name: out.numpy()[0] for info, out in zip(self.layers, outputs, strict=True)}
-        return Forward(self.card.label_probabilities(activations[self.layers[-1].name]), activations)
+        raw = activations[self.layers[-1].name]
+        return Forward(self.card.label_probabilities(raw), activations, float(self.card.none_probability(raw)))
 
     def recognize(self, image: np.ndarray, background: float | None = None) -> Result:
         """Preprocess a drawing, bring it into the model's convention and run :meth:`forward`.
@@ -151,18 +184,61 @@ class Recognizer:
             return Result([], empty, pre.model_input, pre.steps, {}, pre.polarity, pre.blank_reason)
         out = self.forward(self.convention.apply(pre.model_input))
         return Result(
-            self.top_k(out.probabilities), out.probabilities, pre.model_input, pre.steps, out.activations, pre.polarity
+            self.top_k(out.probabilities),
+            out.probabilities,
+            pre.model_input,
+            pre.steps,
+            out.activations,
+            pre.polarity,
+            none_probability=out.none_probability,
+            is_rejected=bool(self.rejects(out.none_probability)),
         )
+
+    def rejects(self, none_probability: float | np.ndarray) -> bool | np.ndarray:
+        """Whether a "none of these" probability (or an array of them) means the drawing is rejected."""
+        rejection = self.card.rejection
+        return np.asarray(none_probability) >= (rejection.threshold if rejection else np.inf)
 
     def top_k(self, probabilities: np.ndarray, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` most likely (label, probability) pairs, descending, from a (num_classes,) vector."""
         order = np.argsort(probabilities)[::-1][:k]
         return [(self.alphabet.labels[i], float(probabilities[i])) for i in order]
 
+    def score_inputs(self, model_inputs: np.ndarray) -> Scores:
+        """What the model says about a batch of model inputs already in the convention, (N,) + shape, in one pass."""
+        x = np.asarray(model_inputs, np.float32).reshape(-1, *self.convention.shape)
+        raw = self._classify(tf.constant(x)).numpy()
+        none = self.card.none_probability(raw)
+        return Scores(self.card.label_probabilities(raw), none, self.rejects(none))
+
     def classify_inputs(self, model_inputs: np.ndarray) -> np.ndarray:
         """Label probabilities for a batch of model inputs already in the convention: (N,) + shape -> (N, C)."""
-        x = np.asarray(model_inputs, np.float32).reshape(-1, *self.convention.shape)
-        return self.card.label_probabilities(self._classify(tf.constant(x)).numpy())
+        return self.score_inputs(model_inputs).probabilities
+
+    @cached_property
+    def _grad_cam(self) -> GradCam:
+        return GradCam(self.model, self.layers, self.card.outputs)
+
+    def grad_cam(self, model_input: np.ndarray, labels: list[int]) -> np.ndarray | None:
+        """Grad-CAM of some labels on the last convolution, laid over the canonical 28 x 28 image.
+
+        Parameters
+        ----------
+        model_input : np.ndarray
+            One input in the convention (``self.convention.apply(canonical)[0]``).
+        labels : list of int
+            Label indices to explain.
+
+        Returns
+        -------
+        np.ndarray or None
+            (len(labels), 28, 28) float32 in [0, 1]; None for a model without a convolution.
+        """
+        outputs = [self.card.label_map.index(i) if self.card.label_map else i for i in labels]
+        maps = self._grad_cam(model_input, outputs, (MODEL_SIZE, MODEL_SIZE))
+        if maps is None or not self.convention.transposed:  # a transposed model sees the image's columns as rows
+            return maps
+        return np.ascontiguousarray(maps.transpose(0, 2, 1))
 
     def classify(self, canonical: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Class probabilities for many preprocessed images.

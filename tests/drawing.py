@@ -28,6 +28,16 @@ DIGITS: dict[str, list[list[tuple[float, float]]]] = {
 }
 
 
+# Drawings that are no character of any alphabet: the models should say "none of these".
+_STAR_ANGLES = np.deg2rad(np.arange(0, 721, 144) - 90)
+NOT_CHARACTERS: dict[str, list[list[tuple[float, float]]]] = {
+    "star": [[(0.5 + 0.45 * np.cos(a), 0.5 + 0.45 * np.sin(a)) for a in _STAR_ANGLES]],
+    "heart": [[(0.5, 0.95), *_arc(0.3, 0.3, 0.2, 0.2, 160, 360), *_arc(0.7, 0.3, 0.2, 0.2, 180, 380), (0.5, 0.95)]],
+    "spiral": [[(0.5 + t / 42 * np.cos(t), 0.5 + t / 42 * np.sin(t)) for t in np.linspace(0, 6 * np.pi, 90)]],
+    "zigzag": [[(x, 0.3 if i % 2 else 0.7) for i, x in enumerate(np.linspace(0.05, 0.95, 9))]],
+}
+
+
 def draw(
     strokes: list[list[tuple[float, float]]],
     size: int = 280,

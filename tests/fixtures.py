@@ -1,4 +1,4 @@
-"""Small data files the tests make themselves, in the formats of ``shared/data`` (a few hundred samples)."""
+"""Small data files and tiny models the tests make themselves (data in the formats of ``shared/data``)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,14 @@ def write_unipen_npz(path: Path, writers: int = 20, seed: int = 0) -> Path:
         points=np.concatenate(points).astype(np.float32),
     )
     return path
+
+
+def none_biased_model(bias: float):
+    """A digits model with 11 outputs, the last "none of these", whose logit is ``bias`` above the digits' (all 0)."""
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(11, "softmax")])
+    kernel, biases = model.layers[-1].get_weights()
+    biases[10] = bias
+    model.layers[-1].set_weights([np.zeros_like(kernel), biases])
+    return model

@@ -54,3 +54,16 @@ def test_every_shipped_model_has_a_complete_card(path: Path) -> None:
 def test_shipped_digits_model_keeps_its_mnist_accuracy() -> None:
     accuracy, samples = ModelCard.read(ALPHABETS["digits"].model_path()).accuracies["mnist_test"]
     assert accuracy >= 0.995 and samples == 10_000
+
+
+@pytest.mark.parametrize("alphabet", list(ALPHABETS))
+def test_every_shipped_cnn_rejects_as_its_targets_ask_and_says_so_in_its_card(alphabet: str) -> None:
+    card = ModelCard.read(ALPHABETS[alphabet].model_path("cnn"))
+    assert card.rejection is not None and card.rejection.output == len(card.labels)
+    figures = card.rejection.figures
+    assert "negatives_val" in figures and all(f["samples"] >= 1000 for f in figures.values())
+    assert set(figures["negatives_val"]["by_kind"]) >= {"scribble", "zigzag", "spiral", "star", "inked"}
+    assert {name for name in figures if card.rejection.meets(name) is not None} >= {"negatives_val"}
+    assert all(card.rejection.meets(name) is not False for name in figures), {
+        name: f["rate"] for name, f in figures.items() if card.rejection.meets(name) is False
+    }

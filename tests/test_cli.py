@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from app_samples import needs_model
-from drawing import digit, noisy_photo
+from drawing import NOT_CHARACTERS, digit, draw, noisy_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,14 +40,19 @@ def test_the_console_script_is_installed() -> None:
 
 def test_cli_predict_prints_json_lines_and_reports_bad_files(tmp_path: Path) -> None:
     seven, blank, broken = tmp_path / "seven.png", tmp_path / "blank.png", tmp_path / "broken.png"
+    star = tmp_path / "star.png"
     cv2.imwrite(str(seven), 255 - digit("7"))
+    cv2.imwrite(str(star), 255 - draw(NOT_CHARACTERS["star"]))
     cv2.imwrite(str(blank), np.zeros((50, 50), np.uint8))
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    proc = run_cli("predict", "--alphabet", "digits", str(seven), str(broken), str(blank), str(tmp_path / "none.png"))
+    files = [seven, broken, blank, tmp_path / "none.png", star]
+    proc = run_cli("predict", "--alphabet", "digits", *map(str, files))
     assert proc.returncode == 2, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [line["file"] for line in lines] == [str(seven), str(broken), str(blank), str(tmp_path / "none.png")]
+    assert [line["file"] for line in lines] == list(map(str, files))
     assert lines[0]["blank"] is False and lines[0]["top_k"][0][0] == "7" and len(lines[0]["top_k"]) == 3
+    assert lines[0]["rejected"] is False and lines[0]["none"] < 0.5
+    assert lines[4]["rejected"] is True and lines[4]["none"] >= 0.5 and len(lines[4]["top_k"]) == 3, "a star"
     assert "error" in lines[1] and "error" in lines[3]
     assert lines[2]["blank"] is True and lines[2]["top_k"] == []
 

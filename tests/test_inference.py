@@ -11,13 +11,14 @@ import keras
 import numpy as np
 import pytest
 from app_samples import model_file, needs_model
-from drawing import DIGITS, digit, noisy_photo, rgba_on_transparent
+from drawing import DIGITS, NOT_CHARACTERS, digit, draw, noisy_photo, rgba_on_transparent
+from fixtures import LETTER_STROKES, none_biased_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import recognizer
-from recognizer.card import ModelCard
+from recognizer.card import ModelCard, Rejection
 from recognizer.convention import Convention
 from recognizer.modelfile import save_model
 from recognizer.preprocess import Step
@@ -234,3 +235,45 @@ def test_tightly_cropped_scans_are_read(rec, side: int) -> None:
         assert not result.is_blank, f"{label}: {result.blank_reason}"
         read += result.top_k[0][0] == label
     assert read >= 9, f"{read} of 10 tightly cropped digits read"
+
+
+# --- "none of these" ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("bias", "rejected"), [(4.0, True), (-4.0, False)])
+def test_a_model_that_rejects_says_none_of_these(tmp_path: Path, bias: float, rejected: bool) -> None:
+    path = tmp_path / "rejecting.keras"
+    card = ModelCard("rejecting", "digits", tuple("0123456789"), rejection=Rejection(output=10, threshold=0.5))
+    save_model(none_biased_model(bias), path, card)
+    rec = recognizer.load("digits", model=path)
+    res = rec.recognize(digit("7"))
+    none = np.exp(bias) / (np.exp(bias) + 10)
+    assert res.is_rejected is rejected and res.none_probability == pytest.approx(none, rel=1e-5)
+    assert res.probabilities.shape == (10,) and res.probabilities.sum() == pytest.approx(1 - none, rel=1e-5)
+    assert len(res.top_k) == 3 and all(label in "0123456789" for label, _ in res.top_k), "real classes only"
+    scores = rec.score_inputs(rec.convention.apply(np.zeros((4, 28, 28), np.float32)))
+    assert scores.probabilities.shape == (4, 10) and scores.rejected.tolist() == [rejected] * 4
+
+
+@needs_model("digits")
+def test_a_model_without_that_output_never_rejects() -> None:
+    mlp = recognizer.load("digits", "mlp")
+    assert mlp.card.rejection is None
+    res = mlp.recognize(np.tile(digit("8"), 2))  # two eights side by side: nothing the MLP knows
+    assert res.none_probability == 0 and not res.is_rejected and res.probabilities.sum() == pytest.approx(1)
+
+
+@pytest.mark.parametrize("alphabet", ["digits", "letters", "runes"])
+@pytest.mark.parametrize("shape", list(NOT_CHARACTERS))
+def test_the_shipped_cnns_say_none_of_these_to_shapes_that_are_no_character(alphabet: str, shape: str) -> None:
+    if not model_file(alphabet).is_file():
+        pytest.skip(f"{model_file(alphabet)} not trained yet")
+    res = recognizer.load(alphabet).recognize(canvas(draw(NOT_CHARACTERS[shape])), background=0)
+    assert res.is_rejected, f"{shape} read as {res.top_k[0]} with none of these at {res.none_probability:.2f}"
+
+
+@needs_model("digits")
+@pytest.mark.parametrize("letter", ["A", "x"])
+def test_letters_on_the_digits_alphabet_are_none_of_these(letter: str) -> None:
+    res = recognizer.load("digits").recognize(canvas(draw(LETTER_STROKES[letter])), background=0)
+    assert res.is_rejected, f"{letter} read as {res.top_k[0]}"
