@@ -1,4 +1,4 @@
-"""Browser round trip of the Draw page: from the end of a stroke to updated predictions and heatmaps.
+"""Browser round trip of a drawing page: from the end of a stroke to updated predictions and heatmaps.
 
 Starts ``streamlit run app.py`` (or uses ``--url``), opens the page in headless
 Chromium, then repeatedly clears the canvas, draws one stroke with the mouse and
@@ -14,9 +14,11 @@ start (server start to a canvas that takes strokes, and to the first stroke's re
 the median and p95 of both round trips of each app, and Handwriting Lab's medians as
 a multiple of the floor's. ``--cdp`` also counts, per stroke, the bytes the server
 sends to the browser and the page's elements (its round trips are then slower and
-not comparable). Not part of pytest::
+not comparable). ``--page why`` measures the Why models fail page instead: to its
+variants strip ("prediction") and to every sweep plot and saliency map. Not part of pytest::
 
     python bench/bench_browser.py --strokes 30
+    python bench/bench_browser.py --page why --app lab
     python bench/bench_browser.py --show-all            # all feature maps of every layer
     python bench/bench_browser.py --app lab --url http://localhost:8501/
 """
@@ -45,14 +47,19 @@ PREDICTION = '[data-testid="stMetricValue"]'
 APPS = {"floor": "bench/floor_app.py", "lab": "app.py"}  # scripts, relative to the repository
 TITLES = {"floor": "floor", "lab": "Handwriting Lab"}
 
-# True when the prediction is on screen and, for "everything", every step and heatmap image is decoded.
-# The floor has no layers: its "everything" is its prediction, checked the same way (a second wait).
-SHOWN_JS = """([everything, layers]) => {
-    const value = document.querySelector('[data-testid="stMetricValue"]');
+# Per page: where the stroke's first result shows, and the element that is there once everything is.
+PAGES = {
+    "draw": {"path": "", "result": PREDICTION, "last": ".hl-layers .hl-cols"},  # the output layer's card
+    "why": {"path": "why", "result": ".hl-variants", "last": ".hl-saliency section:nth-child(3)"},
+}
+FLOOR = {"path": "", "result": PREDICTION, "last": None}  # no layers: its "everything" is its prediction
+
+# True when the result is on screen and, for "everything", the page's last part too and every image decoded.
+SHOWN_JS = """([everything, result, last]) => {
+    const value = document.querySelector(result);
     if (!value || !value.textContent.trim()) return false;
     if (!everything) return true;
-    const cards = document.querySelector('.hl-layers');
-    if (layers && (!cards || !cards.textContent.includes('output ('))) return false;
+    if (last && !document.querySelector(last)) return false;
     const images = [...document.querySelectorAll('.hl img, [data-testid="stImage"] img')];
     return images.every((img) => img.complete && img.naturalWidth > 0);
 }"""
@@ -100,13 +107,13 @@ def start_server(port: int, script: str = "app.py") -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def clear(page: Page, timeout_ms: float) -> None:
+def clear(page: Page, timeout_ms: float, result: str = PREDICTION) -> None:
     """Press "Clear" and wait for the fresh canvas (a new component) to be ready where the old one was."""
     old = page.locator(CANVAS).element_handle(timeout=timeout_ms)
     place = page.evaluate(CANVAS_PLACE_JS)
     page.get_by_role("button", name="Clear").click()
     page.wait_for_function("(el) => !el.isConnected", arg=old, timeout=timeout_ms)
-    page.locator(PREDICTION).wait_for(state="detached", timeout=timeout_ms)
+    page.locator(result).wait_for(state="detached", timeout=timeout_ms)
     # Until the rerun ends the old canvas's place stays taken and the new one appears below it.
     page.wait_for_function(
         f"(place) => JSON.stringify(({CANVAS_PLACE_JS})()) === JSON.stringify(place)", arg=place, timeout=timeout_ms
@@ -158,14 +165,14 @@ def round_trip(
     points: list[tuple[float, float]],
     timeout_ms: float,
     everything: bool = True,
-    layers: bool = True,
+    shown: dict = PAGES["draw"],
     frames: Frames | None = None,
 ) -> Stroke:
     """Clear, draw one stroke; seconds from mouse-up to the prediction, and to everything (or NaN), shown.
 
-    ``layers``: "everything" includes the layer heatmaps (Handwriting Lab, not the floor).
+    ``shown``: the page's entry of :data:`PAGES` (or :data:`FLOOR`), what "shown" means there.
     """
-    clear(page, timeout_ms)
+    clear(page, timeout_ms, shown["result"])
     draw(page, [points], lift_last=False)
     before = page.evaluate("document.querySelectorAll('*').length") if frames else 0
     if frames:
@@ -173,11 +180,12 @@ def round_trip(
         frames.reset()
     start = time.perf_counter()
     page.mouse.up()
-    page.wait_for_function(SHOWN_JS, arg=[False, layers], polling="raf", timeout=timeout_ms)
+    args = [shown["result"], shown["last"]]
+    page.wait_for_function(SHOWN_JS, arg=[False, *args], polling="raf", timeout=timeout_ms)
     prediction = time.perf_counter() - start
     if not everything:
         return Stroke(prediction, float("nan"))
-    page.wait_for_function(SHOWN_JS, arg=[True, layers], polling="raf", timeout=timeout_ms)
+    page.wait_for_function(SHOWN_JS, arg=[True, *args], polling="raf", timeout=timeout_ms)
     result = Stroke(prediction, time.perf_counter() - start)
     if frames:
         page.wait_for_timeout(300)  # the rerun's last messages (e.g. "script finished") and their events
@@ -225,28 +233,31 @@ class Session:
     """One app under test: its server (unless ``url``), a page on it past the first stroke, and its strokes."""
 
     def __init__(self, browser: Browser, app: str, url: str | None, args: argparse.Namespace) -> None:
-        self.app, self.layers, self.run, self.server = app, app == "lab", Run(), None
+        self.app, self.run, self.server = app, Run(), None
+        self.shown = PAGES[args.page] if app == "lab" else FLOOR
         started = time.perf_counter()
         if url is None:
             port = free_port()
             self.server = start_server(port, APPS[app])
             url = f"http://localhost:{port}/"
         self.page = browser.new_page(viewport={"width": args.width, "height": args.height})
-        open_page(self.page, url.rstrip("/") + f"/?alphabet={args.alphabet}")
+        open_page(self.page, url.rstrip("/") + f"/{self.shown['path']}?alphabet={args.alphabet}")
         cold = time.perf_counter() - started
         draw(self.page, [STROKES[1]], lift_last=False)  # at once: the model may still be loading
         self.page.mouse.up()
-        self.page.wait_for_function(SHOWN_JS, arg=[True, self.layers], polling="raf", timeout=60_000)
+        self.page.wait_for_function(
+            SHOWN_JS, arg=[True, self.shown["result"], self.shown["last"]], polling="raf", timeout=60_000
+        )
         if self.server is not None:
             self.run.cold, self.run.first = cold, time.perf_counter() - started
-        if args.show_all and self.layers:  # the switch appears with the first heatmaps and stays on
+        if args.show_all and self.shown is PAGES["draw"]:  # the switch appears with the first heatmaps and stays on
             self.page.get_by_text("Show all feature maps").click()
             self.page.wait_for_function("() => !document.querySelector('.hl-layers')?.textContent.includes('first ')")
         self.frames = Frames(self.page) if args.cdp else None
 
     def stroke(self, points: list[tuple[float, float]], measured: bool) -> None:
         self.page.bring_to_front()
-        result = round_trip(self.page, points, timeout_ms=30_000, layers=self.layers, frames=self.frames)
+        result = round_trip(self.page, points, timeout_ms=30_000, shown=self.shown, frames=self.frames)
         if measured:
             self.run.strokes.append(result)
 
@@ -285,6 +296,7 @@ def main() -> None:
     parser.add_argument("--strokes", type=int, default=30, help="measured strokes (default 30)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured strokes first (default 3)")
     parser.add_argument("--alphabet", default="digits", choices=["digits", "letters", "runes"])
+    parser.add_argument("--page", default="draw", choices=list(PAGES), help="the page measured (default draw)")
     parser.add_argument("--show-all", action="store_true", help='turn on "Show all feature maps"')
     parser.add_argument("--cdp", action="store_true", help="also count bytes per stroke and page elements")
     parser.add_argument("--width", type=int, default=1280)
@@ -308,7 +320,7 @@ def main() -> None:
             browser.close()
     runs = {session.app: session.run for session in sessions}
 
-    print(f"Draw page, {args.alphabet}, {args.width}x{args.height}, show all maps: {args.show_all}")
+    print(f"{args.page} page, {args.alphabet}, {args.width}x{args.height}, show all maps: {args.show_all}")
     for app, run in runs.items():
         report_run(app, run)
     if len(runs) == 2:

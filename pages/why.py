@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.ui import builders, widgets
 from recognizer.alphabets import Alphabet
-from recognizer.variants import failure_variants
+from recognizer.explain import explain
 
 
 @st.fragment
@@ -19,16 +19,32 @@ def lab(alphabet: Alphabet, model: str) -> None:
         rec = widgets.load_recognizer(alphabet, model)
         if rec is None:
             return
-        variants = failure_variants(image, rec.convention, widgets.CANVAS_BACKGROUND) if image is not None else None
-        if variants is None:
+        found = explain(rec, image, widgets.CANVAS_BACKGROUND) if image is not None else None  # one batch
+        if found is None:
             st.info(f"Draw {alphabet.prompt}: here, or on the Draw page.", icon="✏️")
             return
-        probabilities = rec.classify_inputs([v.model_input for v in variants])  # one batch for all variants
         st.markdown(
             "**What the network gets, and what it says** :gray[· the first is prepared like its training images;"
             " each other one leaves out a step or does it wrong]"
         )
-        st.html(builders.variants_strip(variants, probabilities, rec.alphabet, rec.convention))
+        st.html(
+            builders.variants_strip(
+                found.variants, found.variant_probabilities, rec.alphabet, rec.convention, found.variant_rejected
+            )
+        )
+    st.subheader("How far can the drawing move?", divider="gray")
+    st.markdown(
+        "The prepared drawing rotated, shifted, scaled, thickened or thinned, blurred and made noisy, step by"
+        " step: the lines are the model's probabilities, a red mark where its answer changes."
+    )
+    st.html(builders.sweeps_grid(found.sweeps, rec.alphabet))
+    st.subheader("Why this and not that?", divider="gray")
+    st.markdown(
+        "Where the model finds its evidence for each of its top 3. **Occlusion**: a patch of the input covered"
+        " at a time; red where covering it lowers that class, blue where the class does better without the ink."
+        " **Grad-CAM**: the last convolution's maps weighted by how much they raise that class."
+    )
+    st.html(builders.saliency_table(found.saliency, found.canonical, rec.alphabet))
 
 
 def main() -> None:

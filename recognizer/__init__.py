@@ -12,7 +12,7 @@ The runtime, used by the app and ``python -m recognizer predict``::
 
 Training lives in :mod:`recognizer.training`, which nothing here imports.
 Importing the package is cheap; TensorFlow is imported on first use of
-:func:`load`, :class:`Recognizer`, :class:`Result` or :class:`Forward`.
+:func:`load`, :class:`Recognizer`, :class:`Result`, :class:`Forward` or :func:`explain`.
 """
 
 from importlib import import_module
@@ -35,6 +35,7 @@ __all__ = [
     "Result",
     "Step",
     "check_model",
+    "explain",
     "find_ink",
     "get_alphabet",
     "load",
@@ -42,10 +43,13 @@ __all__ = [
     "preprocess",
 ]
 
-_LAZY = {"load", "Recognizer", "Result", "Forward", "check_model"}
+_LAZY = dict.fromkeys(("load", "Recognizer", "Result", "Forward", "check_model"), ".inference") | {
+    "explain": ".explain"
+}
+"""Names whose modules start TensorFlow: imported on first use, so ``import recognizer`` stays quick."""
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(import_module(".inference", __name__), name)
+        return getattr(import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

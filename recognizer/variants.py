@@ -59,7 +59,7 @@ class Variant:
 
 
 def failure_variants(
-    image: np.ndarray, convention: Convention, background: float | None = None
+    image: np.ndarray, convention: Convention, background: float | None = None, canonical: np.ndarray | None = None
 ) -> list[Variant] | None:
     """The drawing prepared right, and with each classic mistake, as inputs of a model of ``convention``.
 
@@ -71,6 +71,8 @@ def failure_variants(
         The model's input convention (the full pipeline ends in it).
     background : float, optional
         The background's grey level when known (the app's canvas: 0).
+    canonical : np.ndarray, optional
+        The drawing already preprocessed for ``convention`` ((28, 28) float32), when the caller has it.
 
     Returns
     -------
@@ -82,10 +84,11 @@ def failure_variants(
     ValueError
         If the image is not a uint8 HxW, HxWx3 or HxWx4 array of at least 8x8.
     """
-    pre = preprocess(image, convention.skip, background)
-    if pre.is_blank:
-        return None
-    canonical = pre.model_input
+    if canonical is None:
+        pre = preprocess(image, convention.skip, background)
+        if pre.is_blank:
+            return None
+        canonical = pre.model_input
     whole = preprocess(image, WHOLE_IMAGE, background).model_input
     as_drawn = preprocess(image, {Step.STROKES} | set(convention.skip), background).model_input
     faint = 0.7 * cv2.GaussianBlur(canonical, (0, 0), 1.2)  # pale and blurred, as a pencil photo

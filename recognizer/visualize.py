@@ -26,6 +26,7 @@ __all__ = [
     "fit_cell",
     "layer_view",
     "layer_views",
+    "overlay",
     "plot_confusion",
     "png_data_url",
     "thumbnail",
@@ -116,6 +117,39 @@ def thumbnail(step: np.ndarray, size: int = 96, background: int | None = 128) ->
     top, left = (size - out_h) // 2, (size - out_w) // 2
     out[top : top + out_h, left : left + out_w] = image[rows][:, cols]
     return out
+
+
+EVIDENCE_FOR = np.array([230, 50, 40], np.float32)
+EVIDENCE_AGAINST = np.array([40, 110, 230], np.float32)
+
+
+def overlay(canonical: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """A saliency map laid over the model input: red where a class gains from the ink, blue where it loses.
+
+    Parameters
+    ----------
+    canonical : np.ndarray
+        (H, W) float in [0, 1], the model input (light ink on dark), drawn in grey.
+    heat : np.ndarray
+        (H, W) float: positive evidence for, negative against; scaled to its largest magnitude.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 (H, W, 3) RGB.
+
+    Examples
+    --------
+    >>> out = overlay(np.zeros((2, 2)), np.array([[1.0, 0.0], [-1.0, 0.5]]))
+    >>> out[0, 0].tolist(), out[0, 1].tolist(), out[1, 0].tolist()
+    ([230, 50, 40], [30, 30, 30], [40, 110, 230])
+    """
+    peak = float(np.abs(heat).max())
+    scaled = np.asarray(heat, np.float32) / peak if peak > 0 else np.zeros_like(heat, np.float32)
+    base = (30 + 150 * np.asarray(canonical, np.float32))[..., None].repeat(3, axis=2)
+    colour = np.where(scaled[..., None] >= 0, EVIDENCE_FOR, EVIDENCE_AGAINST)
+    alpha = np.abs(scaled)[..., None]
+    return np.clip(np.rint(base * (1 - alpha) + colour * alpha), 0, 255).astype(np.uint8)
 
 
 def colorbar(width: int = 256, height: int = 12) -> np.ndarray:

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from app_samples import SAMPLES, canvas_rgba, canvas_state, model_file, needs_model, png_bytes
 from drawing import noisy_photo
+from fixtures import none_biased_model
 from streamlit.testing.v1 import AppTest
 
 import recognizer.paths
 from pages.ui.builders import percent
 from recognizer.alphabets import ALPHABETS
-from recognizer.card import ModelCard, validation_title
+from recognizer.card import ModelCard, Rejection, validation_title
 from recognizer.imageio import FORMATS, MAX_FILE_BYTES
 from recognizer.modelfile import save_model
 from recognizer.training.architectures import build_cnn, build_mlp
@@ -77,7 +78,7 @@ def assert_heatmaps_for_every_layer(at: AppTest, path: Path) -> None:
     assert [t.split(" (")[0] for t in titles] == names, "one titled card per layer, in model order"
     assert all(re.fullmatch(r"\S+ \(\d+( x \d+)*(, first \d+ of \d+ maps)?\)", t) for t in titles), titles
     assert html.count("<img ") == len(names) - 1, "a heatmap for every layer but the output"
-    assert html.count('class="hl-col"') == ALPHABETS[path.name.split("_")[0]].num_classes, "one column per class"
+    assert html.count('class="hl-col"') == ModelCard.read(path).num_outputs, "one column per output"
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +167,7 @@ def test_a_cleared_or_dotted_canvas_says_why_nothing_is_recognised(untrained_mod
     at = draw_on(open_app(), [])  # the toolbar's "clear" sends an empty black canvas
     assert "one flat colour" in at.info[0].value
     at = draw_on(at, [[(0.5, 0.5), (0.5, 0.51)]])
-    assert "Only a dot" in at.info[0].value
+    assert "Only a dot or a blob" in at.info[0].value
     assert not at.metric
     [strip] = html_blocks(at, "hl-strip")
     assert "<figcaption>mask</figcaption>" in strip and "model input" not in strip, "the steps up to where it stopped"
@@ -180,6 +181,23 @@ def test_an_unsure_prediction_says_so_but_still_shows_the_top_3(untrained_models
     assert at.metric[0].proto.color == at.metric[0].proto.MetricColor.ORANGE, "unsure looks unsure"
     [bars] = html_blocks(at, "hl-bars")
     assert bars.count('class="hl-track"') == 3
+
+
+def test_a_drawing_the_model_rejects_is_none_of_these_with_the_closest_three(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = ModelCard("rejecting", "digits", ALPHABETS["digits"].labels, rejection=Rejection(output=10))
+    save_model(none_biased_model(4.0), tmp_path / "digits_cnn.keras", card)
+    monkeypatch.setattr(recognizer.paths, "MODELS_DIR", tmp_path)
+    at = draw_on(open_app(), SAMPLES["digits"][1])
+    assert not at.exception, at.exception
+    assert prediction(at) == "None of these"
+    assert at.metric[0].proto.delta == "84.5% sure"  # e^4 / (e^4 + 10)
+    assert "**Closest characters**" in [m.value for m in at.markdown]
+    assert "none of the digits" in at.warning[0].value and "Draw a digit from 0 to 9" in at.warning[0].value
+    [bars] = html_blocks(at, "hl-bars")
+    assert bars.count('class="hl-track"') == 3
+    assert "<span>∅</span>" in layers_html(at), "the output layer shows the none-of-these output too"
 
 
 def test_the_model_can_be_chosen_when_an_alphabet_has_several(untrained_models: Path) -> None:
@@ -402,6 +420,11 @@ def test_why_models_fail_takes_the_draw_pages_drawing_and_shows_every_variant() 
     assert strip.count("<figure>") == 8 and "full pipeline" in strip and "no polarity fix" in strip
     first = re.search(r"says <strong>(.*?)</strong>", strip).group(1)
     assert first == SAMPLES["digits"][0], "the full pipeline reads the drawing right"
+    [sweeps] = html_blocks(at, "hl-sweeps")
+    assert sweeps.count('class="hl-sweep"') == 6 and "rotation" in sweeps and "noise" in sweeps
+    [saliency] = html_blocks(at, "hl-saliency")
+    assert saliency.count("<section>") == 3 and "Grad-CAM" in saliency and "occlusion" in saliency
+    assert [h.value for h in at.subheader] == ["How far can the drawing move?", "Why this and not that?"]
 
 
 def test_why_models_fail_asks_for_a_drawing_when_there_is_none(untrained_models: Path) -> None:

@@ -216,5 +216,10 @@ def test_why_models_fail_reads_a_drawing_every_way_at_once(app_url: str, desktop
     variants = desktop.locator(".hl-variants figure")
     expect(variants).to_have_count(8, timeout=TIMEOUT_MS)
     expect(variants.first).to_contain_text(f"says {label}")
+    charts = desktop.locator(".hl-sweep img")
+    expect(charts).to_have_count(6, timeout=TIMEOUT_MS)
+    assert charts.first.evaluate("img => img.complete && img.naturalWidth > 0"), "the sweep plots are drawn"
+    expect(desktop.locator(".hl-saliency section")).to_have_count(3)
+    expect(desktop.locator(".hl-saliency section").first).to_contain_text(label)
     ARTIFACTS.mkdir(exist_ok=True)
     desktop.screenshot(path=ARTIFACTS / f"why-{alphabet}.png", full_page=True)

@@ -146,3 +146,63 @@ def test_the_variants_strip_shows_each_input_as_the_model_gets_it_and_what_it_sa
     assert html.count("<figure>") == 8
     assert re.findall(r"says <strong>(.*?)</strong>", html) == list("38313333")
     assert 'width="96" height="96"' in html, "a 32x32 input shown 3 times enlarged"
+
+
+def test_a_rejected_variant_says_none_of_these() -> None:
+    from recognizer.convention import MNIST
+    from recognizer.variants import failure_variants
+
+    variants = failure_variants(digit("3"), MNIST)[:2]
+    html = builders.variants_strip(
+        variants, np.eye(10, dtype=np.float32)[[3, 8]], DIGITS, MNIST, np.array([False, True])
+    )
+    assert re.findall(r"says <strong>(.*?)</strong>", html) == ["3", "none of these"]
+    assert "(closest 8)" in html
+
+
+def svg_of(html: str) -> str:
+    import base64
+
+    data = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    return base64.b64decode(data).decode()
+
+
+def test_a_sweep_chart_draws_one_line_per_class_and_marks_each_flip() -> None:
+    from recognizer.explain import NONE, Sweep
+
+    amounts = np.array([-20.0, -10, 0, 10, 20], np.float32)
+    lines = {"x": np.array([0.1, 0.6, 0.9, 0.7, 0.2]), "<b>": np.array([0.9, 0.4, 0.1, 0.1, 0.1])}
+    sweep = Sweep(
+        "rotation", "degrees", amounts, 2, {**lines, NONE: np.array([0, 0, 0, 0.2, 0.7])}, ["<b>", "x", "x", "x", NONE]
+    )
+    html = builders.sweep_chart(sweep, ODD)
+    svg = svg_of(html)
+    assert svg.count("<polyline") == 3 and svg.count('stroke-dasharray="4 3"') == 1, "none of these is dashed"
+    assert svg.count('stroke="#d6336c"') == 2, "two flips, each a red line"
+    assert "&lt;b&gt;" in svg and "<b>" not in svg.replace("&lt;b&gt;", "")
+    assert "x flips to &lt;b&gt; at -15, to none of these at 15" in html
+    still = Sweep("blur", "sigma", amounts, 2, lines, ["x"] * 5)
+    assert "x all the way" in builders.sweep_chart(still, ODD) and 'stroke="#d6336c"' not in svg_of(
+        builders.sweep_chart(still, ODD)
+    )
+    assert builders.sweeps_grid([sweep, still], ODD).count('class="hl-sweep"') == 2
+
+
+def test_the_saliency_table_shows_both_maps_per_class_or_says_why_not() -> None:
+    from recognizer.explain import Saliency
+
+    heat = np.linspace(-1, 1, 784, dtype=np.float32).reshape(28, 28)
+    items = [Saliency("7", 0.9, heat, np.abs(heat)), Saliency("1", 0.05, heat, None)]
+    html = builders.saliency_table(items, np.zeros((28, 28), np.float32), DIGITS)
+    assert html.count("<section>") == 2 and html.count("<img") == 3
+    assert "no convolution in this model" in html and "90.0%" in html
+
+
+def test_the_output_layer_has_a_column_for_none_of_these() -> None:
+    from recognizer.card import ModelCard, Rejection
+
+    card = ModelCard("m", "digits", DIGITS.labels, rejection=Rejection(output=10))
+    layers = [LayerInfo("output", "output", "Dense", (11,))]
+    raw = np.full(11, 1 / 11, np.float32)
+    html = builders.layer_cards(layers, {"output": raw}, DIGITS, card=card)
+    assert html.count('class="hl-col"') == 11 and "<span>∅</span>" in html and 'title="none of these: 9.0%"' in html

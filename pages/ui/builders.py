@@ -8,6 +8,7 @@ image requests, so a stroke shows in a blink. The classes are styled by
 
 from __future__ import annotations
 
+import base64
 import math
 from html import escape
 from pathlib import Path
@@ -17,12 +18,12 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from recognizer.alphabets import Alphabet
-from recognizer.card import ModelCard, validation_title
+from recognizer.card import NONE_OF_THESE, ModelCard, validation_title
 from recognizer.convention import MNIST, Convention
 from recognizer.layers import LayerInfo
 from recognizer.preprocess import DESCRIPTIONS, Step
 from recognizer.runes import template_image
-from recognizer.visualize import colorbar, layer_views, png_data_url, thumbnail
+from recognizer.visualize import colorbar, layer_views, overlay, png_data_url, thumbnail
 
 __all__ = [
     "HEATMAP_WIDTH",
@@ -38,7 +39,10 @@ __all__ = [
     "model_note",
     "percent",
     "probability_bars",
+    "saliency_table",
     "steps_strip",
+    "sweep_chart",
+    "sweeps_grid",
     "variants_strip",
 ]
 
@@ -49,6 +53,14 @@ HEATMAP_WIDTH = 360
 """Pixels: three layers side by side on a 1280 px wide screen."""
 THUMB = 80
 MODEL_INPUT_ZOOM = 5
+LINE_COLOURS = ("#6c4ed9", "#e8871e", "#1f9e89", "#d6336c", "#5c7cfa", "#8a8a8a")
+"""Sweep plot lines, one per class in order; "none of these" is dashed grey."""
+FLIP = "#d6336c"
+
+
+def svg_data_url(svg: str) -> str:
+    """An SVG document as a ``data:`` URL for an ``<img>``."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def percent(p: float) -> str:
@@ -116,18 +128,29 @@ def steps_strip(steps: dict[Step, np.ndarray], heading: str = "", convention: Co
     return f'<div class="hl">{heading}<div class="hl-strip">{"".join(figures)}</div>{details}</div>'
 
 
-def output_columns(alphabet: Alphabet, probabilities: np.ndarray) -> str:
-    """The output layer: one column per class, its height the probability."""
-    cols = "".join(
-        f'<div class="hl-col" title="{escape(alphabet.describe(label))}: {percent(p)}">'
-        f'<div style="height: {100 * p:.1f}%"></div><span>{escape(label)}</span></div>'
-        for label, p in zip(alphabet.labels, probabilities.tolist(), strict=True)
-    )
-    return f'<div class="hl-cols">{cols}</div>'
+def output_columns(alphabet: Alphabet, probabilities: np.ndarray, names: tuple[str, ...] | None = None) -> str:
+    """The output layer: one column per output, its height the probability.
+
+    ``names``: what each output stands for (:meth:`ModelCard.output_names`); default the alphabet's labels.
+    "None of these" gets a column marked ∅.
+    """
+    cols = []
+    for name, p in zip(names or alphabet.labels, probabilities.tolist(), strict=True):
+        title = alphabet.describe(name) if name in alphabet.labels else name
+        mark = "∅" if name == NONE_OF_THESE else name
+        cols.append(
+            f'<div class="hl-col" title="{escape(title)}: {percent(p)}">'
+            f'<div style="height: {100 * p:.1f}%"></div><span>{escape(mark)}</span></div>'
+        )
+    return f'<div class="hl-cols">{"".join(cols)}</div>'
 
 
 def layer_cards(
-    layers: list[LayerInfo], activations: dict[str, np.ndarray], alphabet: Alphabet, show_all: bool = False
+    layers: list[LayerInfo],
+    activations: dict[str, np.ndarray],
+    alphabet: Alphabet,
+    show_all: bool = False,
+    card: ModelCard | None = None,
 ) -> str:
     """Every layer: title with output shape, what it does, and its heatmap (the output layer: class columns).
 
@@ -141,6 +164,8 @@ def layer_cards(
         Labels of the output layer's columns.
     show_all : bool
         Every feature map of each layer, not only the first :data:`MAX_MAPS`.
+    card : ModelCard, optional
+        What the model's outputs stand for (labels, "none of these") and whether they are logits.
     """
     read = {info.name: info.read for info in layers if info.read}
     views = layer_views(activations, max_maps=None if show_all else MAX_MAPS, width=HEATMAP_WIDTH, read=read)
@@ -148,7 +173,12 @@ def layer_cards(
     for info, view in zip(layers, views, strict=True):
         head = f'<strong>{escape(view.title)}</strong><p class="hl-note">{info.description}</p>'
         if info.kind == "output":
-            body = output_columns(alphabet, activations[info.name])
+            raw = activations[info.name]
+            body = (
+                output_columns(alphabet, card.output_probabilities(raw), card.output_names())
+                if card
+                else output_columns(alphabet, raw)
+            )
         else:
             body = (
                 f"{img(view.image, view.title, view.scale)}"
@@ -164,7 +194,13 @@ def layer_cards(
     return f'<div class="hl hl-layers">{"".join(cards)}</div>'
 
 
-def variants_strip(variants: list, probabilities: np.ndarray, alphabet: Alphabet, convention: Convention) -> str:
+def variants_strip(
+    variants: list,
+    probabilities: np.ndarray,
+    alphabet: Alphabet,
+    convention: Convention,
+    rejected: np.ndarray | None = None,
+) -> str:
     """Each variant as the model gets it (its own polarity, range and size), what the model says, and why.
 
     Parameters
@@ -173,18 +209,124 @@ def variants_strip(variants: list, probabilities: np.ndarray, alphabet: Alphabet
         The full pipeline first.
     probabilities : np.ndarray
         (len(variants), num_classes) label probabilities, one row per variant.
+    rejected : np.ndarray, optional
+        (len(variants),) bool: where the model says "none of these".
     """
     figures = []
-    for variant, p in zip(variants, probabilities, strict=True):
+    rejected = np.zeros(len(variants), bool) if rejected is None else rejected
+    for variant, p, none in zip(variants, probabilities, rejected, strict=True):
         best = int(np.argmax(p))
         seen = thumbnail(convention.to_image(variant.model_input), convention.side)
         said = f"<strong>{escape(alphabet.describe(alphabet.labels[best]))}</strong> · {percent(float(p[best]))}"
+        if none:
+            said = f"<strong>{NONE_OF_THESE}</strong> (closest {escape(alphabet.labels[best])})"
         figures.append(
             f"<figure>{img(seen, variant.name, max(1, 112 // convention.side))}"
             f"<figcaption><strong>{escape(variant.name)}</strong><br>says {said}<br>{escape(variant.explanation)}"
             "</figcaption></figure>"
         )
     return f'<div class="hl hl-variants">{"".join(figures)}</div>'
+
+
+def _vertical(x: float, y0: float, y1: float, colour: str, dash: str) -> str:
+    return f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y1}" stroke="{colour}" stroke-dasharray="{dash}" />'
+
+
+def sweep_chart(sweep, alphabet: Alphabet, width: int = 260, height: int = 150) -> str:
+    """One robustness sweep as a plot: each class's probability against the amount, flips marked in red.
+
+    The plot is an SVG picture in an ``<img>`` (inline ``<svg>`` does not survive ``st.html``),
+    so its styles are its own: grey text that reads on a light and a dark theme.
+
+    Parameters
+    ----------
+    sweep : recognizer.explain.Sweep
+        Amounts, the probability lines and where the prediction flips.
+
+    Returns
+    -------
+    str
+        A ``<figure>`` with the plot, a legend and what happens where.
+    """
+    left, right, top, bottom = 30, 8, 20, 22
+    x0, x1 = float(sweep.amounts[0]), float(sweep.amounts[-1])
+    here = float(sweep.amounts[sweep.reference])
+
+    def x(a: float) -> float:
+        return left + (a - x0) / (x1 - x0 or 1) * (width - left - right)
+
+    def y(p: float) -> float:
+        return top + (1 - p) * (height - top - bottom)
+
+    def name(label: str) -> str:
+        return NONE_OF_THESE if label == "none" else escape(alphabet.describe(label))
+
+    parts = [
+        f'<line x1="{left}" x2="{width - right}" y1="{y(p):.1f}" y2="{y(p):.1f}" stroke="#8888" />'
+        f'<text x="{left - 4}" y="{y(p) + 3:.1f}" text-anchor="end">{p:g}</text>'
+        for p in (0, 0.5, 1)
+    ]
+    parts += [f'<text x="{x(a):.1f}" y="{height - 6}" text-anchor="middle">{a:g}</text>' for a in {x0, here, x1}]
+    parts.append(_vertical(x(here), top, height - bottom, "#888b", "2 2"))
+    keys = []
+    for k, (label, values) in enumerate(sweep.lines.items()):
+        colour = "#8a8a8a" if label == "none" else LINE_COLOURS[k % len(LINE_COLOURS)]
+        points = " ".join(f"{x(float(a)):.1f},{y(float(v)):.1f}" for a, v in zip(sweep.amounts, values, strict=True))
+        dash = ' stroke-dasharray="4 3"' if label == "none" else ""
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash} />')
+        keys.append(f'<span><i style="background: {colour}"></i>{name(label)}</span>')
+    for a, label in sweep.flips:
+        parts.append(_vertical(x(a), top - 6, height - bottom, FLIP, "3 2"))
+        parts.append(f'<text x="{x(a):.1f}" y="{top - 9}" text-anchor="middle" fill="{FLIP}">{name(label)}</text>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" font-family="sans-serif"'
+        f' font-size="10" fill="#888">{"".join(parts)}</svg>'
+    )
+    said = name(sweep.predicted[sweep.reference])
+    flips = ", ".join(f"to {name(label)} at {a:g}" for a, label in sweep.flips)
+    story = f"{said} flips {flips}" if flips else f"{said} all the way"
+    return (
+        f'<figure class="hl-sweep"><figcaption><strong>{escape(sweep.name)}</strong> · {escape(sweep.unit)}'
+        f'</figcaption><img src="{svg_data_url(svg)}" alt="{escape(sweep.name)}: {story}"'
+        f' width="{width}" height="{height}"><div class="hl-keys">{"".join(keys)}</div>'
+        f'<p class="hl-note">{story}</p></figure>'
+    )
+
+
+def sweeps_grid(sweeps: list, alphabet: Alphabet) -> str:
+    """Every robustness sweep's chart in a grid (three across on a desktop, one on a phone)."""
+    return f'<div class="hl hl-sweeps">{"".join(sweep_chart(s, alphabet) for s in sweeps)}</div>'
+
+
+def saliency_table(saliency: list, canonical: np.ndarray, alphabet: Alphabet) -> str:
+    """For each of the top classes: its occlusion map and its Grad-CAM map over the model input, side by side.
+
+    Parameters
+    ----------
+    saliency : list of recognizer.explain.Saliency
+        The top classes, most likely first.
+    canonical : np.ndarray
+        (28, 28) float32 in [0, 1], the model input.
+    """
+    scale = 4
+    cards = []
+    for item in saliency:
+        maps = [("occlusion", item.occlusion), ("Grad-CAM", item.grad_cam)]
+        figures = "".join(
+            "<figure>"
+            + (
+                img(overlay(canonical, heat), f"{title} of {item.label}", scale)
+                if heat is not None
+                else '<p class="hl-note">no convolution in this model</p>'
+            )
+            + f"<figcaption>{title}</figcaption></figure>"
+            for title, heat in maps
+        )
+        cards.append(
+            f"<section><p><strong>{escape(alphabet.describe(item.label))}</strong> · {percent(item.probability)}</p>"
+            f'<div class="hl-strip">{figures}</div></section>'
+        )
+    return f'<div class="hl hl-saliency">{"".join(cards)}</div>'
 
 
 def mistakes_gallery(mistakes: list[tuple[np.ndarray, int, int]], alphabet: Alphabet) -> str:
