@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from app_samples import SAMPLES, model_file, to_canvas
 from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS, draw
+from drawing import NOT_CHARACTERS
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,6 +135,17 @@ def test_drawing_with_the_mouse_shows_the_right_prediction(app_url: str, desktop
     desktop.screenshot(path=ARTIFACTS / f"draw-{alphabet}.png")
     if alphabet == "digits" and os.environ.get("UPDATE_SCREENSHOTS"):
         desktop.screenshot(path=DOCS_SCREENSHOT)
+
+
+@pytest.mark.parametrize("alphabet", list(SAMPLES))
+def test_a_star_is_none_of_these(app_url: str, desktop: Page, alphabet: str) -> None:
+    if not model_file(alphabet).is_file():
+        pytest.skip(f"{model_file(alphabet)} not trained yet")
+    open_draw_page(desktop, app_url, alphabet)
+    draw(desktop, to_canvas(NOT_CHARACTERS["star"]))
+    expect_prediction(desktop, "None of these")
+    expect(desktop.get_by_text("Closest characters")).to_be_visible()
+    expect(desktop.locator(".hl-bars .hl-track")).to_have_count(3)
 
 
 def test_drawing_with_a_finger_on_a_phone(app_url: str, phone: Page) -> None:

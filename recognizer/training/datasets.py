@@ -47,6 +47,9 @@ NEGATIVES = {"digits": 15000, "letters": 10000, "runes": 6000}
 """Training "none of these" drawings per alphabet: about one and a half classes' worth."""
 NEGATIVES_VAL = 3000
 FOREIGN_VAL = 3000
+FOREIGN_STROKES = {"A": 2}
+"""Foreign characters trained on only when drawn with this many strokes or more: an A in one stroke is often a
+bare Λ, which is how many people write a 1 with a long flag. Validation keeps them all."""
 NO_PARTIALS = {"letters", "runes"}
 """A piece of a letter or a rune is often another one (C of O, L of E, < of X): only digits get partial strokes."""
 
@@ -97,7 +100,9 @@ def _foreign(alphabet: Alphabet, unipen: Unipen | None, part: str, limit: int | 
             found += list(chars)
         elif unipen is not None:
             is_val = writer_split(unipen.writers)
-            index = np.flatnonzero(np.isin(unipen.labels, list(chars)) & (is_val if part == "validation" else ~is_val))
+            least = np.array([FOREIGN_STROKES.get(str(c), 1) if part == "train" else 1 for c in unipen.labels])
+            wanted = np.isin(unipen.labels, list(chars)) & (unipen.n_strokes >= least)
+            index = np.flatnonzero(wanted & (is_val if part == "validation" else ~is_val))
             found += unipen.subset(index[:limit] if limit else index)
     return found
 

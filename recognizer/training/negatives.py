@@ -7,12 +7,12 @@ trained on the drawings made here:
 ==============  ==============================================================
 kind            what
 ==============  ==============================================================
-scribble        a coil of loops moving along, or a pen wandering and turning back on itself
+scribble        a coil of loops moving along, or a pen wandering until it is a tangle
 zigzag          back and forth, 5 to 12 segments (fewer would be an N, M or W)
 hatching        4 to 9 parallel lines, sometimes crossed by a second set
 spiral          2 to 4 turns, either way round
 star            a five- to nine-pointed star, or an asterisk of 3 to 5 lines
-blob            a filled irregular shape
+blob            a filled irregular shape, never a thin sliver
 inked           most of the canvas painted over
 crossed out     one of the alphabet's characters scratched out
 partial         a 20-45% piece of a digit's pen path, never one that is a character
@@ -61,14 +61,25 @@ def _scribble(rng: np.random.Generator) -> Strokes:
         y = np.sin(t) * rng.uniform(0.6, 1.5)
         p = np.stack([x, y], 1) + rng.normal(0, 0.04, (len(t), 2))
         return [_rotate(p, rng.uniform(-np.pi, np.pi))]
-    strokes = []
-    for _ in range(rng.integers(1, 3)):
-        n = int(rng.integers(100, 220))
-        turn = np.cumsum(rng.normal(0, rng.uniform(0.35, 0.9), n))
-        step = rng.uniform(0.03, 0.06)
-        p = np.cumsum(np.stack([np.cos(turn), np.sin(turn)], 1) * step, axis=0)
-        strokes.append(p - p.mean(axis=0))
+    for _ in range(20):  # a wavy line or a lone curve is a 1, a 2 or an S: wander until it is a tangle
+        strokes = []
+        for _ in range(rng.integers(1, 3)):
+            n = int(rng.integers(100, 220))
+            turn = np.cumsum(rng.normal(0, rng.uniform(0.35, 0.9), n))
+            step = rng.uniform(0.03, 0.06)
+            p = np.cumsum(np.stack([np.cos(turn), np.sin(turn)], 1) * step, axis=0)
+            strokes.append(p - p.mean(axis=0))
+        if _is_tangle(strokes):
+            break
     return strokes
+
+
+def _is_tangle(strokes: Strokes) -> bool:
+    """Whether a path is long for the box it fills, and the box no thin strip."""
+    pts = np.concatenate(strokes)
+    span = np.ptp(pts, axis=0)
+    length = sum(float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in strokes)
+    return bool(span.min() >= 0.4 * span.max() and length >= 4 * float(np.hypot(*span)))
 
 
 def _zigzag(rng: np.random.Generator) -> Strokes:
@@ -189,11 +200,16 @@ def _partial(strokes: Strokes, rng: np.random.Generator) -> Strokes | None:
 
 
 def _blob(rng: np.random.Generator, canvas: int) -> np.ndarray:
-    n = int(rng.integers(5, 12))
-    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
-    radius = rng.uniform(0.4, 1.0, n) * rng.uniform(0.15, 0.4) * canvas
-    centre = rng.uniform(0.35, 0.65, 2) * canvas
-    p = centre + np.stack([radius * np.cos(angles), radius * np.sin(angles)], 1)
+    """A filled shape at least half as wide as it is long (a thin sliver is a 1, an I or an l)."""
+    for _ in range(20):
+        n = int(rng.integers(6, 12))
+        angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+        radius = rng.uniform(0.55, 1.0, n) * rng.uniform(0.15, 0.4) * canvas
+        centre = rng.uniform(0.35, 0.65, 2) * canvas
+        p = centre + np.stack([radius * np.cos(angles), radius * np.sin(angles)], 1)
+        (_, _), (w, h), _ = cv2.minAreaRect(p.astype(np.float32))
+        if min(w, h) >= 0.5 * max(w, h):
+            break
     ink = np.zeros((canvas, canvas), np.uint8)
     cv2.fillPoly(ink, [np.round(p * 16).astype(np.int32)], 255, cv2.LINE_AA, 4)
     if rng.random() < 0.5:  # rounder, like a thumb

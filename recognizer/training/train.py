@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ..card import ModelCard, Rejection
 from ..convention import MNIST
 from ..metrics import evaluate_predictions
 from ..modelfile import save_model
-from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, model_file
+from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, ROOT, model_file
 from ..preprocess import MODEL_SIZE
 from . import datasets
 from .architectures import BUILDERS, build_cnn, fold_batch_norm
@@ -198,6 +199,20 @@ def rejection_figures(
     return Rejection(output=get_alphabet(alphabet).num_classes, threshold=REJECT_AT, figures=figures)
 
 
+def _code_version() -> str | None:
+    """The git commit the training code was at (``+changes`` when the working tree differed), or None."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        changed = git("status", "--porcelain", "--", "recognizer")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (commit + ("+changes" if changed else "")) or None
+
+
 def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", flush=True)
 
@@ -316,6 +331,7 @@ def train(
             "limit": limit,
             "seconds": round(train_seconds, 1),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "code": _code_version(),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
             "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         },
