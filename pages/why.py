@@ -44,7 +44,7 @@ def lab(alphabet: Alphabet, model: str) -> None:
         " at a time; red where covering it lowers that class, blue where the class does better without the ink."
         " **Grad-CAM**: the last convolution's maps weighted by how much they raise that class."
     )
-    st.html(builders.saliency_table(found.saliency, found.canonical, rec.alphabet))
+    st.html(builders.saliency_cards(found.saliency, found.canonical, rec.alphabet))
 
 
 def main() -> None:

@@ -188,12 +188,12 @@ def test_a_sweep_chart_draws_one_line_per_class_and_marks_each_flip() -> None:
     assert builders.sweeps_grid([sweep, still], ODD).count('class="hl-sweep"') == 2
 
 
-def test_the_saliency_table_shows_both_maps_per_class_or_says_why_not() -> None:
+def test_the_saliency_cards_show_both_maps_per_class_or_say_why_not() -> None:
     from recognizer.explain import Saliency
 
     heat = np.linspace(-1, 1, 784, dtype=np.float32).reshape(28, 28)
     items = [Saliency("7", 0.9, heat, np.abs(heat)), Saliency("1", 0.05, heat, None)]
-    html = builders.saliency_table(items, np.zeros((28, 28), np.float32), DIGITS)
+    html = builders.saliency_cards(items, np.zeros((28, 28), np.float32), DIGITS)
     assert html.count("<section>") == 2 and html.count("<img") == 3
     assert "no convolution in this model" in html and "90.0%" in html
 
