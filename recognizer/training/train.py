@@ -207,7 +207,7 @@ def _code_version() -> str | None:
 
     try:
         commit = git("rev-parse", "HEAD")
-        changed = git("status", "--porcelain", "--", "recognizer")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "recognizer")
     except (OSError, subprocess.SubprocessError):
         return None
     return (commit + ("+changes" if changed else "")) or None
@@ -261,7 +261,7 @@ def train(
     spec = get_alphabet(alphabet)
     epochs = epochs or DEFAULT_EPOCHS[model]
     report = on_progress or (lambda fraction, message: None)
-    started = time.perf_counter()
+    started, code = time.perf_counter(), _code_version()
 
     report(0.0, f"rendering and preprocessing {spec.title.lower()} training data")
     sources = datasets.build(spec.key, data_dir, seed=seed, limit=limit)
@@ -331,7 +331,7 @@ def train(
             "limit": limit,
             "seconds": round(train_seconds, 1),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "code": _code_version(),
+            "code": code,
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
             "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
         },
