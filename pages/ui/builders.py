@@ -54,7 +54,7 @@ HEATMAP_WIDTH = 360
 """Pixels: three layers side by side on a 1280 px wide screen."""
 THUMB = 80
 MODEL_INPUT_ZOOM = 5
-LINE_COLOURS = ("#6c4ed9", "#e8871e", "#1f9e89", "#d6336c", "#5c7cfa", "#8a8a8a")
+LINE_COLOURS = ("#6c4ed9", "#e8871e", "#1f9e89", "#d6336c", "#5c7cfa", "#a0522d")
 """Sweep plot lines, one per class in order; "none of these" is dashed grey."""
 FLIP = "#d6336c"
 
