@@ -194,10 +194,11 @@ def load_model(path: str | Path, alphabet: Alphabet) -> tuple[keras.Model, Model
     if shape != card.input.shape:
         raise ModelFileError(f"{path}: input shape {shape}, expected {card.input.shape}")
     outputs = _output_count(path, model)
-    if outputs != card.num_outputs:
+    expected = (len(card.label_map) or alphabet.num_classes) + (card.rejection is not None)
+    if outputs != expected:
         raise ModelFileError(
             f"{path}: {outputs} outputs, but alphabet {alphabet.key!r} has {alphabet.num_classes} labels"
-            + (f" and the card maps {card.num_outputs} outputs" if card.label_map else "")
+            + (f" and the card maps {len(card.label_map)} outputs" if card.label_map else "")
             + (' and "none of these"' if card.rejection else "")
         )
     if card.labels != alphabet.labels:

@@ -82,3 +82,18 @@ def none_biased_model(bias: float):
     biases[10] = bias
     model.layers[-1].set_weights([np.zeros_like(kernel), biases])
     return model
+
+
+def without_none(model):
+    """A shipped CNN without its "none of these" output: one output per label, as models from elsewhere have.
+
+    Its softmax over the labels' logits gives their probabilities renormalised without "none of these".
+    """
+    import keras
+
+    output = model.get_layer("output")
+    kernel, bias = output.get_weights()
+    head = keras.layers.Dense(kernel.shape[1] - 1, activation="softmax", name="labels")
+    labels = keras.Model(model.inputs, head(output.input))
+    head.set_weights([kernel[:, :-1], bias[:-1]])
+    return labels

@@ -67,14 +67,16 @@ def test_result_contract(rec) -> None:
     labels, probs = zip(*result.top_k, strict=True)
     assert set(labels) <= set(rec.alphabet.labels)
     assert list(probs) == sorted(probs, reverse=True) and all(isinstance(p, float) for p in probs)
-    assert abs(result.probabilities.sum() - 1) < 1e-4
+    assert abs(result.probabilities.sum() + result.none_probability - 1) < 1e-4
     assert result.model_input.shape == (28, 28) and result.model_input.dtype == np.float32
     assert list(result.steps)[-1] == Step.MODEL_INPUT
     assert np.array_equal(list(result.steps.values())[-1], result.model_input)
     names = list(result.activations)
     assert names == [info.name for info in rec.layers] and rec.layers[-1].kind == "output"
     assert result.activations["conv1"].shape == (28, 28, 32)
-    assert np.allclose(result.activations["output"], result.probabilities)
+    raw = result.activations["output"]
+    assert raw.shape == (11,) and np.allclose(rec.card.label_probabilities(raw), result.probabilities)
+    assert np.isclose(raw[10], result.none_probability), "the last output is none of these"
     assert rec.alphabet.labels == tuple("0123456789") and rec.alphabet.names == rec.alphabet.labels
 
 
@@ -263,7 +265,12 @@ def test_a_model_without_that_output_never_rejects() -> None:
     assert res.none_probability == 0 and not res.is_rejected and res.probabilities.sum() == pytest.approx(1)
 
 
-KNOWN_MISSES = {("letters", "heart"): "the letters CNN reads a heart as an O: no closed shapes among its negatives yet"}
+NO_CLOSED_SHAPES = "no closed shapes such as hearts among the negatives yet"
+KNOWN_MISSES = {
+    ("digits", "heart"): f"the digits CNN reads a heart as 0: {NO_CLOSED_SHAPES}",
+    ("letters", "heart"): f"the letters CNN reads a heart as O: {NO_CLOSED_SHAPES}",
+    ("runes", "heart"): f"the runes CNN reads a heart as ingwaz, a diamond: {NO_CLOSED_SHAPES}",
+}
 
 
 @pytest.mark.parametrize("alphabet", ["digits", "letters", "runes"])

@@ -20,6 +20,21 @@ from recognizer.training.train import RECIPES, smoothed_crossentropy, train
 FONTS = DEFAULT_DATA_DIR / "fonts"
 
 
+@pytest.fixture(autouse=True)
+def few_negatives(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Small fixtures get a few dozen "none of these" drawings, not the thousands the real data gets."""
+    monkeypatch.setattr(datasets, "NEGATIVES", dict.fromkeys(datasets.NEGATIVES, 40))
+    monkeypatch.setattr(datasets, "NEGATIVES_VAL", 90)
+    monkeypatch.setattr(datasets, "FOREIGN_VAL", 30)
+    return 40
+
+
+def characters(data: datasets.Dataset, alphabet: str) -> datasets.Dataset:
+    """The alphabet's characters of a set, without its "none of these" drawings."""
+    keep = data.y < recognizer.get_alphabet(alphabet).num_classes
+    return datasets.Dataset(data.x[keep], data.y[keep])
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("data")
@@ -28,15 +43,19 @@ def data_dir(tmp_path_factory) -> Path:
     return folder
 
 
-def test_digits_sources_split_unipen_by_writer(data_dir: Path) -> None:
+def test_digits_sources_split_unipen_by_writer(data_dir: Path, few_negatives: int) -> None:
     sources = datasets.build("digits", data_dir, seed=0)
     assert set(sources.validation) == {"mnist_test", "unipen_val"}
     unipen = sources.description["unipen"]
     assert unipen["validation_writers"] > 0 and unipen["train_writers"] > 0
     assert unipen["validation_writers"] + unipen["train_writers"] == 24
     expected = 120 + unipen["renders_per_sample"] * unipen["train_samples"]  # MNIST + UNIPEN renderings
-    assert 0.98 * expected <= len(sources.train) <= expected, "only the odd rendering may come out blank"
+    drawn = len(characters(sources.train, "digits"))
+    assert 0.98 * expected <= drawn <= expected, "only the odd rendering may come out blank"
+    assert 0.8 * few_negatives <= len(sources.train) - drawn <= few_negatives, "and a few negatives (blobs may be)"
     assert sources.train.x.dtype == np.float32 and sources.train.x.shape[1:] == (28, 28)
+    assert set(sources.negatives) == {"negatives_val", "foreign_val"}
+    assert all((d.y == 10).all() for kinds in sources.negatives.values() for d in kinds.values())
 
 
 def test_validation_sets_are_built_alone_for_evaluation(data_dir: Path) -> None:
@@ -52,7 +71,7 @@ def test_validation_sets_are_built_alone_for_evaluation(data_dir: Path) -> None:
 def test_letters_sources_use_both_cases(data_dir: Path) -> None:
     sources = datasets.build("letters", data_dir, seed=0)
     letters = recognizer.get_alphabet("letters")
-    assert set(np.unique(sources.train.y)) == {letters.index(c) for c in "ALX"}
+    assert set(np.unique(characters(sources.train, "letters").y)) == {letters.index(c) for c in "ALX"}
 
 
 @pytest.mark.skipif(not FONTS.is_dir(), reason="rune fonts are in ../shared/data/fonts, not present here")
@@ -60,7 +79,7 @@ def test_rune_sources_hold_out_a_font(tmp_path: Path) -> None:
     (tmp_path / "fonts").symlink_to(FONTS)
     sources = datasets.build("runes", tmp_path, seed=0, limit=3)
     assert set(sources.validation) == {"templates_val", "unseen_font_val", "train_fonts_new_renders_val"}
-    assert len(sources.train) == 24 * 3 * 3  # templates + two training fonts
+    assert len(characters(sources.train, "runes")) == 24 * 3 * 3  # templates + two training fonts
     assert set(np.unique(sources.validation["unseen_font_val"].y)) == set(range(24))
 
 
