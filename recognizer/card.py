@@ -214,11 +214,6 @@ class ModelCard:
         return softmax(raw) if self.outputs == "logits" else np.asarray(raw, np.float32)
 
     @property
-    def num_outputs(self) -> int:
-        """How many outputs the model has: one per label, or per mapped output, plus "none of these"."""
-        return (len(self.label_map) or len(self.labels)) + (self.rejection is not None)
-
-    @property
     def params(self) -> int:
         """Trainable and other parameters of all layers."""
         return sum(int(layer.get("params", 0)) for layer in self.architecture)
