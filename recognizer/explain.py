@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from .card import NONE_OF_THESE
 from .inference import TOP_K, Recognizer
 from .preprocess import preprocess
 from .saliency import occlusion_inputs, occlusion_maps
 from .variants import Variant, failure_variants
 
-__all__ = ["NONE", "SWEEPS", "Explanation", "Saliency", "Sweep", "explain", "sweep_inputs"]
+__all__ = ["SWEEPS", "Explanation", "Saliency", "Sweep", "explain", "sweep_inputs"]
 
-NONE = "none"
-"""The prediction of a rejected input, in :attr:`Sweep.predicted`."""
 
 SWEEPS: dict[str, tuple[str, np.ndarray]] = {
     "rotation": ("degrees, anticlockwise", np.arange(-60, 61, 10, dtype=np.float32)),
@@ -111,9 +110,9 @@ class Sweep:
     lines : dict of str to np.ndarray
         Label -> (n,) probability at each amount, for the classes worth drawing
         (the drawing's top classes and every class that wins somewhere), and
-        ``NONE`` -> "none of these" when the model has that output.
+        :data:`recognizer.card.NONE_OF_THESE` -> its probability, when the model has that output.
     predicted : list of str
-        The winner at each amount: a label, or ``NONE`` where the input is rejected.
+        The winner at each amount: a label, or :data:`recognizer.card.NONE_OF_THESE` where the input is rejected.
     """
 
     name: str
@@ -192,8 +191,14 @@ class Explanation:
 
 def _winners(rec: Recognizer, probabilities: np.ndarray, rejected: np.ndarray) -> list[str]:
     return [
-        NONE if r else rec.alphabet.labels[int(i)] for i, r in zip(probabilities.argmax(axis=1), rejected, strict=True)
+        NONE_OF_THESE if r else rec.alphabet.labels[int(i)]
+        for i, r in zip(probabilities.argmax(axis=1), rejected, strict=True)
     ]
+
+
+def _log(p: np.ndarray) -> np.ndarray:
+    """Log-probabilities: in them the drops of a class the model is sure of show too."""
+    return np.log(np.maximum(p, 1e-12))
 
 
 def explain(rec: Recognizer, image: np.ndarray, background: float | None = None) -> Explanation | None:
@@ -247,13 +252,12 @@ def explain(rec: Recognizer, image: np.ndarray, background: float | None = None)
         shown = list(dict.fromkeys(top[:LINES] + [int(i) for i in probabilities.argmax(axis=1)]))
         lines = {rec.alphabet.labels[i]: probabilities[:, i] for i in shown}
         if rec.card.rejection is not None:
-            lines[NONE] = none
+            lines[NONE_OF_THESE] = none
         unit, amounts = SWEEPS[name]
         ref = int(np.flatnonzero(amounts == IDENTITY[name])[0])
         sweeps.append(Sweep(name, unit, amounts, ref, lines, predicted))
 
-    log = lambda p: np.log(np.maximum(p, 1e-12))  # noqa: E731  log-probabilities: a sure class's drops show too
-    maps = occlusion_maps(occlusion, log(reference[top]), log(scores.probabilities[start:][:, top]))
+    maps = occlusion_maps(occlusion, _log(reference[top]), _log(scores.probabilities[start:][:, top]))
     cams = rec.grad_cam(variants[0].model_input, top)
     saliency = [
         Saliency(rec.alphabet.labels[c], float(reference[c]), maps[k], None if cams is None else cams[k])

@@ -8,7 +8,8 @@ import pytest
 from app_samples import SAMPLES, canvas_rgba, needs_model
 
 import recognizer
-from recognizer.explain import IDENTITY, NONE, SWEEPS, Sweep, explain, sweep_inputs
+from recognizer.card import NONE_OF_THESE as NONE
+from recognizer.explain import IDENTITY, SWEEPS, Sweep, explain, sweep_inputs
 from recognizer.layers import describe_layers
 from recognizer.saliency import GradCam, occlusion_inputs, occlusion_maps
 

@@ -168,7 +168,8 @@ def svg_of(html: str) -> str:
 
 
 def test_a_sweep_chart_draws_one_line_per_class_and_marks_each_flip() -> None:
-    from recognizer.explain import NONE, Sweep
+    from recognizer.card import NONE_OF_THESE as NONE
+    from recognizer.explain import Sweep
 
     amounts = np.array([-20.0, -10, 0, 10, 20], np.float32)
     lines = {"x": np.array([0.1, 0.6, 0.9, 0.7, 0.2]), "<b>": np.array([0.9, 0.4, 0.1, 0.1, 0.1])}

@@ -20,7 +20,6 @@ from pandas.io.formats.style import Styler
 from recognizer.alphabets import Alphabet
 from recognizer.card import NONE_OF_THESE, ModelCard, validation_title
 from recognizer.convention import MNIST, Convention
-from recognizer.explain import NONE
 from recognizer.layers import LayerInfo
 from recognizer.preprocess import DESCRIPTIONS, Step
 from recognizer.runes import template_image
@@ -260,7 +259,7 @@ def sweep_chart(sweep, alphabet: Alphabet, width: int = 260, height: int = 150) 
         return top + (1 - p) * (height - top - bottom)
 
     def name(label: str) -> str:
-        return NONE_OF_THESE if label == NONE else escape(alphabet.describe(label))
+        return NONE_OF_THESE if label == NONE_OF_THESE else escape(alphabet.describe(label))
 
     parts = [
         f'<line x1="{left}" x2="{width - right}" y1="{y(p):.1f}" y2="{y(p):.1f}" stroke="#8888" />'
@@ -271,9 +270,9 @@ def sweep_chart(sweep, alphabet: Alphabet, width: int = 260, height: int = 150) 
     parts.append(_vertical(x(here), top, height - bottom, "#888b", "2 2"))
     keys = []
     for k, (label, values) in enumerate(sweep.lines.items()):
-        colour = "#8a8a8a" if label == NONE else LINE_COLOURS[k % len(LINE_COLOURS)]
+        colour = "#8a8a8a" if label == NONE_OF_THESE else LINE_COLOURS[k % len(LINE_COLOURS)]
         points = " ".join(f"{x(float(a)):.1f},{y(float(v)):.1f}" for a, v in zip(sweep.amounts, values, strict=True))
-        dash = ' stroke-dasharray="4 3"' if label == NONE else ""
+        dash = ' stroke-dasharray="4 3"' if label == NONE_OF_THESE else ""
         parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dash} />')
         keys.append(f'<span><i style="background: {colour}"></i>{name(label)}</span>')
     for a, label in sweep.flips:
