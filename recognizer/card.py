@@ -43,14 +43,10 @@ VALIDATION_TITLES = {
 NONE_OF_THESE = "none of these"
 """What the pages call the output of a drawing that is none of the alphabet's characters."""
 REJECTION_TITLES = {
-    "mnist_test": "MNIST test digits rejected",
-    "unipen_val": "characters by unseen writers rejected",
-    "templates_val": "new template drawings rejected",
-    "unseen_font_val": "an unseen font's runes rejected",
     "negatives_val": "scribbles and shapes accepted",
     "foreign_val": "other alphabets' characters rejected",
 }
-"""How the pages name the rejection figures that training records by validation set."""
+"""How the pages name the rejection figures of the sets of negatives (the others: their set's title, rejected)."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +98,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def rejection_title(name: str) -> str:
-    """A rejection figure's name for people: ``"negatives_val"`` -> ``"scribbles and shapes accepted"``."""
-    return REJECTION_TITLES.get(name, name.replace("_", " "))
+    """A rejection figure's name for people.
+
+    >>> rejection_title("negatives_val"), rejection_title("mnist_test")
+    ('scribbles and shapes accepted', 'MNIST test set: rejected')
+    """
+    return REJECTION_TITLES.get(name) or f"{validation_title(name)}: rejected"
 
 
 def validation_title(name: str) -> str:

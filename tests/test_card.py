@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from recognizer.alphabets import ALPHABETS
-from recognizer.card import ModelCard, ModelFileError, card_path
+from recognizer.card import ModelCard, ModelFileError, card_path, rejection_title
 from recognizer.convention import MNIST, Convention
 
 SHIPPED = [alphabet.model_path(model) for alphabet in ALPHABETS.values() for model in alphabet.models]
@@ -67,3 +67,10 @@ def test_every_shipped_cnn_rejects_as_its_targets_ask_and_says_so_in_its_card(al
     assert all(card.rejection.meets(name) is not False for name in figures), {
         name: f["rate"] for name, f in figures.items() if card.rejection.meets(name) is False
     }
+
+
+@pytest.mark.parametrize("alphabet", list(ALPHABETS))
+def test_every_rejection_figure_has_a_title_for_people(alphabet: str) -> None:
+    card = ModelCard.read(ALPHABETS[alphabet].model_path("cnn"))
+    titles = [rejection_title(name) for name in card.rejection.figures]
+    assert all("_" not in title for title in titles), titles
