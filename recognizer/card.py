@@ -31,6 +31,7 @@ __all__ = [
 
 VALIDATION_TITLES = {
     "mnist_test": "MNIST test set",
+    "unipen_places_val": "UNIPEN, unseen writers from other places",
     "unipen_val": "UNIPEN, unseen writers",
     "templates_val": "new template drawings",
     "unseen_font_val": "an unseen font",

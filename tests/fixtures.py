@@ -47,7 +47,12 @@ def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> None:
 
 
 def write_unipen_npz(path: Path, writers: int = 20, seed: int = 0) -> Path:
-    """A UNIPEN-format file: every writer writes each digit and a few letters once, with jittered strokes."""
+    """A UNIPEN-format file: every writer writes each digit and a few letters once, with jittered strokes.
+
+    Every fourth writer is from the first institution that training holds out (``datasets.OTHER_PLACES``).
+    """
+    from recognizer.training.datasets import OTHER_PLACES
+
     rng = np.random.default_rng(seed)
     strokes_of = {**DIGITS, **LETTER_STROKES}
     labels, writer, source, n_strokes, stroke_len, points = [], [], [], [], [], []
@@ -55,7 +60,7 @@ def write_unipen_npz(path: Path, writers: int = 20, seed: int = 0) -> Path:
         for label, strokes in strokes_of.items():
             labels.append(label)
             writer.append(f"fix/data/w{w:02d}.dat")
-            source.append("fix")
+            source.append(OTHER_PLACES[0] if w % 4 == 0 else "fix")
             n_strokes.append(len(strokes))
             for stroke in strokes:
                 p = np.asarray(stroke) * 300 + rng.normal(0, 6, (len(stroke), 2)) + [1000, -500]

@@ -43,12 +43,13 @@ def data_dir(tmp_path_factory) -> Path:
     return folder
 
 
-def test_digits_sources_split_unipen_by_writer(data_dir: Path, few_negatives: int) -> None:
+def test_digits_sources_hold_out_institutions_and_writers(data_dir: Path, few_negatives: int) -> None:
     sources = datasets.build("digits", data_dir, seed=0)
-    assert set(sources.validation) == {"mnist_test", "unipen_val"}
+    assert list(sources.validation) == ["mnist_test", "unipen_places_val", "unipen_val"]
     unipen = sources.description["unipen"]
-    assert unipen["validation_writers"] > 0 and unipen["train_writers"] > 0
-    assert unipen["validation_writers"] + unipen["train_writers"] == 24
+    assert unipen["unipen_places_val_writers"] == 6, "every writer of a held-out institution, none in training"
+    assert unipen["unipen_val_writers"] > 0 and unipen["train_writers"] > 0
+    assert unipen["unipen_val_writers"] + unipen["train_writers"] == 18
     expected = 120 + unipen["renders_per_sample"] * unipen["train_samples"]  # MNIST + UNIPEN renderings
     drawn = len(characters(sources.train, "digits"))
     assert 0.98 * expected <= drawn <= expected, "only the odd rendering may come out blank"
@@ -94,9 +95,10 @@ def test_one_epoch_writes_a_loadable_model_with_its_card(data_dir: Path, tmp_pat
     assert on_disk["labels"] == list("0123456789")
     assert on_disk["input"]["shape"] == [28, 28, 1]
     assert [layer["name"] for layer in on_disk["architecture"]][:2] == ["input", "conv1"]
-    assert set(on_disk["validation"]) == {"mnist_test", "unipen_val"}
-    assert 0 <= on_disk["validation"]["unipen_val"]["accuracy"] <= 1
-    assert len(on_disk["validation"]["unipen_val"]["confusion_matrix"]) == 10
+    assert list(on_disk["validation"]) == ["mnist_test", "unipen_places_val", "unipen_val"]
+    for name in ("unipen_places_val", "unipen_val"):
+        assert 0 <= on_disk["validation"][name]["accuracy"] <= 1
+        assert len(on_disk["validation"][name]["confusion_matrix"]) == 10
     assert on_disk["training"]["seconds"] > 0 and on_disk["command"].startswith("python -m recognizer train")
     assert "elastic" in on_disk["augmentation"]
     assert progress[0][0] == 0.0 and progress[-1][0] == 1.0

@@ -14,6 +14,12 @@ spiral          2 to 4 turns, either way round
 star            a five- to nine-pointed star, or an asterisk of 3 to 5 lines
 blob            a filled irregular shape, never a thin sliver
 inked           most of the canvas painted over
+heart           one stroke, or two halves meeting at the point
+triangle        apex up or down, closed (a triangle on its side is a rune's half)
+square          a box, 1 to 4 strokes (not for runes: a box on its corner is ᛜ)
+smiley          a face: a ring, two eyes and a smile
+arrow           left or right (an arrow up is the rune ᛏ, down nearly ᛉ)
+cloud           a ring of 5 to 9 bumps
 crossed out     one of the alphabet's characters scratched out
 partial         a 20-45% piece of a digit's pen path, never one that is a character
                 itself (a line, one corner, a loop); only for digits: a piece of a
@@ -42,7 +48,21 @@ Strokes = list[np.ndarray]
 Negative = tuple[str, object]
 """``(kind, payload)``: the payload is the character's strokes for the kinds that start from one, else None."""
 
-SHAPES = ("scribble", "zigzag", "hatching", "spiral", "star", "blob", "inked")
+SHAPES = (
+    "scribble",
+    "zigzag",
+    "hatching",
+    "spiral",
+    "star",
+    "blob",
+    "inked",
+    "heart",
+    "triangle",
+    "square",
+    "smiley",
+    "arrow",
+    "cloud",
+)
 FROM_CHARACTERS = ("crossed out", "partial", "foreign")
 KINDS = SHAPES + FROM_CHARACTERS
 INKED_BACKGROUND = 0.0
@@ -126,6 +146,71 @@ def _star(rng: np.random.Generator) -> Strokes:
     radius = np.where(np.arange(2 * points + 1) % 2, rng.uniform(0.3, 0.55), 1.0)
     radius = radius * rng.uniform(0.9, 1.1, len(radius))
     return [np.stack([radius * np.cos(angles), radius * np.sin(angles)], 1)]
+
+
+def _heart(rng: np.random.Generator) -> Strokes:
+    """The classic heart curve, in one stroke from the dip or as two halves meeting at the point."""
+    t = np.linspace(0, 2 * np.pi, 80)
+    x = 16 * np.sin(t) ** 3 * rng.uniform(0.8, 1.2)
+    y = -(13 * np.cos(t) - 5 * np.cos(2 * t) - rng.uniform(1, 3) * np.cos(3 * t) - np.cos(4 * t))
+    p = np.stack([x, y], 1) / 16 + rng.normal(0, 0.015, (len(t), 2))
+    p = _rotate(p, rng.uniform(-0.3, 0.3))
+    if rng.random() < 0.5:
+        return [p]
+    return [p[:41], p[40:][::-1]]  # left half and right half, both from the dip down to the point
+
+
+def _polygon(corners: np.ndarray, rng: np.random.Generator, strokes: int) -> Strokes:
+    """A closed outline through ``corners`` (jittered), drawn in ``strokes`` pieces split at corners."""
+    corners = corners + rng.normal(0, 0.04, corners.shape)
+    start = int(rng.integers(len(corners)))
+    ring = np.roll(corners, -start, axis=0)
+    ring = np.concatenate([ring, ring[:1] + rng.normal(0, 0.03, 2)])
+    cuts = np.sort(rng.choice(np.arange(1, len(corners)), strokes - 1, replace=False)) if strokes > 1 else []
+    return [ring[a : b + 1] for a, b in zip([0, *cuts], [*cuts, len(corners)], strict=True)]
+
+
+def _triangle(rng: np.random.Generator) -> Strokes:
+    apex = rng.uniform(-0.2, 0.2)
+    corners = np.array([[apex, -0.5], [0.5, 0.5], [-0.5, 0.5]]) * [rng.uniform(0.7, 1.3), 1]
+    if rng.random() < 0.5:
+        corners[:, 1] *= -1
+    return _polygon(corners, rng, int(rng.integers(1, 3)))
+
+
+def _square(rng: np.random.Generator) -> Strokes:
+    corners = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]]) * [rng.uniform(0.7, 1.4), 1]
+    return [_rotate(s, rng.uniform(-0.2, 0.2)) for s in _polygon(corners, rng, int(rng.integers(1, 5)))]
+
+
+def _ring(rng: np.random.Generator, bumps: int = 0) -> np.ndarray:
+    t = np.linspace(0, 2 * np.pi, 90) + rng.uniform(0, 2 * np.pi)
+    r = 1 + (0.25 * np.abs(np.sin(bumps * (t - t[0]) / 2)) if bumps else 0)
+    p = np.stack([np.cos(t) * r, np.sin(t) * r * rng.uniform(0.8, 1.2)], 1)
+    return p + rng.normal(0, 0.015, p.shape)
+
+
+def _smiley(rng: np.random.Generator) -> Strokes:
+    eye = rng.uniform(0.3, 0.45)
+    dot = rng.uniform(0.02, 0.1)
+    eyes = [np.array([[x, -0.35 - dot], [x, -0.35 + dot]]) + rng.normal(0, 0.03, 2) for x in (-eye, eye)]
+    t = np.linspace(0.15, 0.85, 20) * np.pi * rng.uniform(0.95, 1.05)
+    mouth = np.stack([np.cos(t) * 0.5, np.sin(t) * rng.uniform(0.2, 0.45) + 0.15], 1)
+    return [_ring(rng), *eyes, mouth]
+
+
+def _arrow(rng: np.random.Generator) -> Strokes:
+    head = rng.uniform(0.2, 0.4)
+    spread = rng.uniform(0.3, 0.7)
+    shaft = np.array([[-0.5, 0.0], [0.5, 0.0]])
+    barbs = np.array([[0.5 - head, -head * spread * 1.5], [0.5, 0.0], [0.5 - head, head * spread * 1.5]])
+    strokes = [shaft, barbs] if rng.random() < 0.6 else [shaft, barbs[:2], barbs[1:]]
+    angle = rng.uniform(-0.35, 0.35) + (np.pi if rng.random() < 0.5 else 0.0)
+    return [_rotate(s + rng.normal(0, 0.02, s.shape), angle) for s in strokes]
+
+
+def _cloud(rng: np.random.Generator) -> Strokes:
+    return [_ring(rng, bumps=int(rng.integers(5, 10)))]
 
 
 def _rotate(p: np.ndarray, angle: float) -> np.ndarray:
@@ -245,7 +330,19 @@ def draw(item: Negative, rng: np.random.Generator) -> tuple[np.ndarray, float | 
         return paint(_blob(rng, CANVAS), rng), None
     if kind == "inked":
         return paint(_inked(rng, CANVAS), rng, light=True), INKED_BACKGROUND
-    shapes = {"scribble": _scribble, "zigzag": _zigzag, "hatching": _hatching, "spiral": _spiral, "star": _star}
+    shapes = {
+        "scribble": _scribble,
+        "zigzag": _zigzag,
+        "hatching": _hatching,
+        "spiral": _spiral,
+        "star": _star,
+        "heart": _heart,
+        "triangle": _triangle,
+        "square": _square,
+        "smiley": _smiley,
+        "arrow": _arrow,
+        "cloud": _cloud,
+    }
     if kind in shapes:
         return render_strokes(shapes[kind](rng), rng), None
     if kind == "foreign" and isinstance(payload, str):  # a rune, from its stroke templates

@@ -72,11 +72,16 @@ REJECT_AT = 0.5
 REJECTION_TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "digits": {
         "mnist_test": ("at most", 0.01),
+        "unipen_places_val": ("at most", 0.01),
         "unipen_val": ("at most", 0.01),
         "negatives_val": ("at most", 0.05),
         "foreign_val": ("at least", 0.85),
     },
-    "letters": {"unipen_val": ("at most", 0.02), "negatives_val": ("at most", 0.05)},
+    "letters": {
+        "unipen_places_val": ("at most", 0.02),
+        "unipen_val": ("at most", 0.02),
+        "negatives_val": ("at most", 0.05),
+    },
     "runes": {
         "templates_val": ("at most", 0.02),
         "unseen_font_val": ("at most", 0.02),
@@ -191,9 +196,11 @@ def rejection_figures(
         for name, data in sources.validation.items()
     }
     for name, kinds in sources.negatives.items():
-        rejected = {kind: none_probability(data.x) >= REJECT_AT for kind, data in kinds.items()}
+        rejected = {kind: none_probability(data.x) >= REJECT_AT for kind, data in kinds.items() if len(data)}
         by_kind = (
-            {k: figure(k, r, negative=name == "negatives_val") for k, r in rejected.items()} if len(kinds) > 1 else None
+            {k: figure(k, r, negative=name == "negatives_val") for k, r in rejected.items()}
+            if len(rejected) > 1
+            else None
         )
         figures[name] = figure(name, np.concatenate(list(rejected.values())), name == "negatives_val", by_kind)
     return Rejection(output=get_alphabet(alphabet).num_classes, threshold=REJECT_AT, figures=figures)
