@@ -48,6 +48,8 @@ class Alphabet:
         Characters of other alphabets (by key) that look like none of this alphabet's:
         its models learn to answer "none of these" for them. Characters people use
         for this alphabet's are never here (O, I, l, S, Z, B, G, q for digits).
+    row_model : str or None
+        The shipped model that reads a whole row at once (``models/<alphabet>_<row_model>.keras``), if any.
     """
 
     key: str
@@ -61,6 +63,7 @@ class Alphabet:
     case_insensitive: bool = False
     chart: str | None = None
     foreign: Mapping[str, str] = field(default_factory=dict)
+    row_model: str | None = None
 
     def __post_init__(self) -> None:
         if not len(self.labels) == len(self.names) == len(self.transliterations):
@@ -134,6 +137,7 @@ ALPHABETS: dict[str, Alphabet] = {
             button="Digits 0–9",
             prompt="a digit from 0 to 9",
             foreign={"letters": "ACEFHKMNPRUVWXcefhkmnpruvwx", "runes": "ᚠᚨᚱᚲᚷᚹᚺᚾᛃᛈᛖᛗᛞ"},
+            row_model="row",
         ),
         Alphabet(
             "letters",

@@ -90,8 +90,14 @@ def _check(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow starts: see recognizer.backend
-    from .training.train import train
+    from .training.train import ROW_EPOCHS, train, train_rows
 
+    if args.model == "row":
+        if ALPHABETS[args.alphabet].row_model != "row":
+            print(f"error: no row model for {args.alphabet}; only digits have one", file=sys.stderr)
+            return 2
+        train_rows(in_repo(args.data_dir), args.epochs or ROW_EPOCHS, in_repo(args.out), args.seed, args.limit)
+        return 0
     command = "python -m recognizer " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     train(
         args.alphabet,
@@ -154,7 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model and write it with its metadata")
     train.add_argument("--alphabet", required=True, choices=list(ALPHABETS))
-    train.add_argument("--model", default="cnn", choices=["cnn", "mlp"], help="architecture")
+    train.add_argument(
+        "--model",
+        default="cnn",
+        choices=["cnn", "mlp", "row"],
+        help="architecture (row: the multi-head row reader, digits)",
+    )
     train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=IN_REPO)
     train.add_argument("--epochs", type=int)
     train.add_argument("--out", type=Path, default=MODELS_DIR, help=IN_REPO)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import reading
 from .alphabets import Alphabet, get_alphabet
 from .backend import keras, tf
 from .card import ModelCard, ModelFileError, softmax
@@ -17,6 +18,7 @@ from .convention import Convention
 from .layers import LayerInfo, describe_layers, layer_output
 from .modelfile import Classifier, load_classifier, load_model
 from .preprocess import MODEL_SIZE, Step, preprocess
+from .reading import Reading
 from .saliency import GradCam
 
 __all__ = ["Checked", "Forward", "Recognizer", "Result", "Scores", "check_model", "load"]
@@ -193,6 +195,14 @@ class Recognizer:
             none_probability=out.none_probability,
             is_rejected=bool(self.rejects(out.none_probability)),
         )
+
+    def read(self, image: np.ndarray, method: str | None = None, background: float | None = None) -> Reading:
+        """Read a row of characters written left to right (:func:`recognizer.reading.read`).
+
+        ``method``: ``"segment"``, ``"multihead"`` (alphabets with a row model) or
+        ``"window"``; default :data:`recognizer.reading.DEFAULT_METHOD`.
+        """
+        return reading.read(self, image, method or reading.DEFAULT_METHOD, background)
 
     def rejects(self, none_probability: float | np.ndarray) -> bool | np.ndarray:
         """Whether a "none of these" probability (or an array of them) means the drawing is rejected."""

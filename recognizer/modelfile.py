@@ -39,6 +39,7 @@ __all__ = [
     "architecture_summary",
     "load_classifier",
     "load_model",
+    "load_row_model",
     "save_model",
 ]
 
@@ -203,6 +204,38 @@ def load_model(path: str | Path, alphabet: Alphabet) -> tuple[keras.Model, Model
         )
     if card.labels != alphabet.labels:
         raise ModelFileError(f"{path}: its card's labels differ from alphabet {alphabet.key!r}")
+    return model, card
+
+
+def load_row_model(path: str | Path, alphabet: Alphabet, shape: tuple[int, ...]) -> tuple[keras.Model, ModelCard]:
+    """Load a row-reading model (several softmax heads over one wide input) with its card, running nothing in it.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.keras`` file; its card must be beside it.
+    alphabet : Alphabet
+        The alphabet of every head: its labels and one more, "no character".
+    shape : tuple of int
+        The input shape the model must take, without the batch axis: ``(28, 140, 1)``.
+
+    Raises
+    ------
+    ModelFileError
+        Missing, not a Keras model, custom code, no card, another input shape, or
+        outputs that are not ``(batch, heads, labels + 1)``.
+    """
+    path = Path(path)
+    kind = _check_file(path)
+    card = ModelCard.read(path)
+    if card is None:
+        raise ModelFileError(f"{path}: no model card beside it")
+    model = _load_safely(path, kind)
+    if _input_shape(path, model) != tuple(shape):
+        raise ModelFileError(f"{path}: input shape {_input_shape(path, model)}, expected {tuple(shape)}")
+    out = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else ()
+    if len(out) != 2 or out[1] != alphabet.num_classes + 1:
+        raise ModelFileError(f"{path}: outputs {out}, expected (heads, {alphabet.num_classes + 1})")
     return model, card
 
 

@@ -1,6 +1,7 @@
-"""The networks Handwriting Lab trains: a small CNN and a dense-only MLP, with layers named for the app.
+"""The networks Handwriting Lab trains: a small CNN and a dense-only MLP, with layers named for the app,
+and the multi-head network that reads a row of digits.
 
-Both take the canonical (batch, 28, 28, 1) float32 input in [0, 1] and end in a
+The first two take the canonical (batch, 28, 28, 1) float32 input in [0, 1]; all end in a
 softmax layer named ``output``.
 """
 
@@ -13,7 +14,7 @@ from ..preprocess import MODEL_SIZE
 
 layers = keras.layers
 
-__all__ = ["BUILDERS", "CNN_BLOCKS", "build_cnn", "build_mlp", "fold_batch_norm"]
+__all__ = ["BUILDERS", "CNN_BLOCKS", "build_cnn", "build_mlp", "build_row_cnn", "fold_batch_norm"]
 
 
 CNN_BLOCKS = ((32,), (64, 64), (128,))
@@ -121,6 +122,38 @@ def build_mlp(num_classes: int, name: str = "mlp") -> keras.Model:
     for i, units in enumerate((200, 150, 100, 50), start=1):
         x = layers.Dense(units, activation="relu", name=f"dense{i}")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_row_cnn(slots: int, classes: int, name: str = "row") -> keras.Model:
+    """The multi-head row network: :func:`build_cnn`'s blocks over a (28, 28 * slots) row, one softmax head per slot.
+
+    Parameters
+    ----------
+    slots : int
+        Characters read at most (heads), each 28 pixels of the row's width.
+    classes : int
+        Classes of each head: the labels and "no character".
+
+    Returns
+    -------
+    keras.Model
+        Input (batch, 28, 28 * slots, 1) float32 in [0, 1]; output (batch, slots, classes) probabilities.
+    """
+    inputs = keras.Input((MODEL_SIZE, MODEL_SIZE * slots, 1), name="input")
+    x = inputs
+    for i, block in enumerate(CNN_BLOCKS, start=1):
+        for j, filters in enumerate(block):
+            tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{tag}")(x)
+        x = layers.MaxPooling2D(name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(0.25, name="dropout1")(x)
+    x = layers.Dense(256, activation="relu", name="dense")(x)
+    x = layers.Dropout(0.3, name="dropout2")(x)
+    x = layers.Dense(slots * classes, name="heads")(x)
+    x = layers.Reshape((slots, classes), name="slots")(x)
+    outputs = layers.Softmax(name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "Unipen",
     "load_mnist",
     "load_unipen",
+    "model_input",
     "prepare",
     "writer_split",
 ]
@@ -40,9 +41,9 @@ class Dataset:
     Attributes
     ----------
     x : np.ndarray
-        (N, 28, 28) float32 in [0, 1].
+        (N, 28, 28) float32 in [0, 1] (rows: (N, 28, 140)).
     y : np.ndarray
-        (N,) int32 class indices into the alphabet's labels.
+        (N,) int32 class indices into the alphabet's labels (rows: (N, 5), one per position).
     """
 
     x: np.ndarray
@@ -167,17 +168,23 @@ def writer_split(writers: np.ndarray, validation: float = 0.15) -> np.ndarray:
     return is_val[inverse]
 
 
-def _prepare_chunk(args: tuple[list, int, Callable | None]) -> tuple[np.ndarray, np.ndarray]:
-    items, seed, draw = args
+def model_input(image: np.ndarray, background: float | None) -> np.ndarray | None:
+    """The single-character pipeline: (28, 28) float32 in [0, 1], or None when the drawing comes out blank."""
+    pre = preprocess(image, background=background)
+    return None if pre.is_blank else pre.model_input
+
+
+def _prepare_chunk(args: tuple[list, int, Callable | None, Callable]) -> tuple[np.ndarray, np.ndarray]:
+    items, seed, draw, to_input = args
     rng = np.random.default_rng(seed)
-    x = np.zeros((len(items), MODEL_SIZE, MODEL_SIZE), np.float32)
-    ok = np.zeros(len(items), bool)
-    for i, item in enumerate(items):
+    inputs: list[np.ndarray | None] = []
+    for item in items:
         drawn = draw(item, rng) if draw is not None else render_strokes(item, rng)
         image, background = drawn if isinstance(drawn, tuple) else (drawn, None)
-        pre = preprocess(image, background=background)
-        x[i], ok[i] = pre.model_input, not pre.is_blank
-    return x, ok
+        inputs.append(to_input(image, background))
+    shape = next((x.shape for x in inputs if x is not None), (MODEL_SIZE, MODEL_SIZE))
+    x = np.stack([np.zeros(shape, np.float32) if v is None else v for v in inputs]).astype(np.float32)
+    return x, np.array([v is not None for v in inputs], bool)
 
 
 def prepare(
@@ -186,6 +193,7 @@ def prepare(
     seed: int,
     draw: Callable[[object, np.random.Generator], np.ndarray] | None = None,
     workers: int | None = None,
+    to_input: Callable[[np.ndarray, float | None], np.ndarray | None] = model_input,
 ) -> Dataset:
     """Render items and preprocess them into model inputs, dropping any that come out blank.
 
@@ -194,7 +202,7 @@ def prepare(
     items : sequence
         Stroke lists (for :func:`render_strokes`) or whatever ``draw`` takes.
     labels : np.ndarray
-        (N,) int class indices.
+        (N,) int class indices, or (N, K) for several per item.
     seed : int
         Seed of the rendering randomness; the result does not depend on ``workers``.
     draw : callable, optional
@@ -203,9 +211,11 @@ def prepare(
         :func:`render_strokes`. Must be picklable.
     workers : int, optional
         Processes to use (default: all cores).
+    to_input : callable
+        ``to_input(image, background) -> input or None`` (blank); default :func:`model_input`. Must be picklable.
     """
     chunk = 2000
-    jobs = [(list(items[i : i + chunk]), seed * 100_003 + i, draw) for i in range(0, len(items), chunk)]
+    jobs = [(list(items[i : i + chunk]), seed * 100_003 + i, draw, to_input) for i in range(0, len(items), chunk)]
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(workers) as pool:

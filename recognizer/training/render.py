@@ -77,9 +77,9 @@ def paint(ink: np.ndarray, rng: np.random.Generator, light: bool | None = None) 
         background = np.full(ink.shape, rng.uniform(0, 40), np.float32)
         ink_level = rng.uniform(180, 255)
     else:  # dark ink on paper, unevenly lit
-        ramp = np.linspace(-1, 1, ink.shape[1], dtype=np.float32)
+        across, down = (np.linspace(-1, 1, n, dtype=np.float32) for n in (ink.shape[1], ink.shape[0]))
         gx, gy = rng.uniform(-25, 25, 2)
-        background = rng.uniform(170, 250) + gx * ramp[None, :] + gy * ramp[:, None]
+        background = rng.uniform(170, 250) + gx * across[None, :] + gy * down[:, None]
         ink_level = rng.uniform(0, 90)
     image = background * (1 - alpha) + ink_level * alpha
     image += rng.normal(0, rng.uniform(0, 5), image.shape).astype(np.float32)

@@ -27,12 +27,22 @@ from ..metrics import evaluate_predictions
 from ..modelfile import save_model
 from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, ROOT, model_file
 from ..preprocess import MODEL_SIZE
-from . import datasets
-from .architectures import BUILDERS, build_cnn, fold_batch_norm
+from ..reading import ROW_SHAPE, ROW_SLOTS
+from . import datasets, rows
+from .architectures import BUILDERS, build_cnn, build_row_cnn, fold_batch_norm
 from .augment import Augmentation, augment
 from .data import Dataset
 
-__all__ = ["DEFAULT_EPOCHS", "RECIPES", "ProgressCallback", "Recipe", "smoothed_crossentropy", "train"]
+__all__ = [
+    "DEFAULT_EPOCHS",
+    "RECIPES",
+    "ROW_EPOCHS",
+    "ProgressCallback",
+    "Recipe",
+    "smoothed_crossentropy",
+    "train",
+    "train_rows",
+]
 
 DEFAULT_EPOCHS = {"cnn": 15, "mlp": 20}
 BATCH_SIZE = 128
@@ -220,6 +230,19 @@ def _code_version() -> str | None:
     return (commit + ("+changes" if changed else "")) or None
 
 
+def _run_record(seed: int, limit: int | None, seconds: float, code: str | None, history: Any) -> dict[str, Any]:
+    """How a training run went, for its card: seed, limit, time, machine, code, versions and history."""
+    return {
+        "seed": seed,
+        "limit": limit,
+        "seconds": round(seconds, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "code": code,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
+        "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
+    }
+
+
 def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", flush=True)
 
@@ -334,18 +357,95 @@ def train(
             "optimizer": f"Adam, cosine decay from {LEARNING_RATE[model]}",
             "label_smoothing": recipe.label_smoothing,
             "batch_norm": "folded into the convolutions after training" if options.get("batch_norm") else None,
-            "seed": seed,
-            "limit": limit,
-            "seconds": round(train_seconds, 1),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "code": code,
-            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__},
-            "history": {k: [round(float(v), 5) for v in vals] for k, vals in history.history.items()},
+            **_run_record(seed, limit, train_seconds, code, history),
         },
         command=command
         or f"python -m recognizer train --alphabet {spec.key} --model {model} --epochs {epochs} --seed {seed}",
         validation=validation,
         rejection=rejection,
+    )
+    card = save_model(net, path, card)
+    report(1.0, f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {train_seconds:.0f} s")
+    return card
+
+
+ROW_EPOCHS = 8
+
+
+def train_rows(
+    data_dir: str | Path = DEFAULT_DATA_DIR,
+    epochs: int = ROW_EPOCHS,
+    out: str | Path = MODELS_DIR,
+    seed: int = 0,
+    limit: int | None = None,
+    on_progress: Progress | None = _print_progress,
+) -> ModelCard:
+    """Train the multi-head network that reads a row of up to five digits; write ``digits_row.keras`` and its card.
+
+    Parameters are those of :func:`train`. The card's validation figures are
+    whole-row accuracy (``accuracy``) and per-digit accuracy (``digit_accuracy``).
+    """
+    spec = get_alphabet("digits")
+    report = on_progress or (lambda fraction, message: None)
+    started, code = time.perf_counter(), _code_version()
+    report(0.0, "rendering rows of digits")
+    sources = rows.build_rows(data_dir, seed=seed, limit=limit)
+    report(
+        0.0,
+        f"{len(sources.train)} training rows; validation: "
+        + ", ".join(f"{k} {len(v)}" for k, v in sources.validation.items()),
+    )
+    path = model_file(spec.key, spec.row_model, out)
+    keras.utils.set_random_seed(seed)
+    net = build_row_cnn(ROW_SLOTS, spec.num_classes + 1, name=path.stem)
+    steps = math.ceil(len(sources.train) / BATCH_SIZE)
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE["cnn"], decay_steps=epochs * steps, alpha=0.02)
+    net.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    batches = (
+        tf.data.Dataset.from_tensor_slices((sources.train.x[..., None], sources.train.y))
+        .shuffle(len(sources.train), seed=seed, reshuffle_each_iteration=True)
+        .batch(BATCH_SIZE)
+        .prefetch(2)
+    )
+    monitor = sources.validation["mnist_rows_test"]
+    history = net.fit(
+        batches,
+        epochs=epochs,
+        validation_data=(monitor.x[..., None], monitor.y),
+        shuffle=False,  # the dataset is shuffled already
+        callbacks=[ProgressCallback(report, epochs, steps)] if on_progress else [],
+        verbose=0,
+    )
+    train_seconds = time.perf_counter() - started
+    validation = {}
+    for name, data in sources.validation.items():
+        predicted = net.predict(data.x[..., None], batch_size=256, verbose=0).argmax(axis=-1)
+        right = predicted == data.y
+        validation[name] = {
+            "samples": len(data),
+            "accuracy": round(float(right.all(axis=1).mean()), 5),
+            "digit_accuracy": round(float(right[data.y != rows.NO_DIGIT].mean()), 5),
+        }
+        figures = validation[name]
+        report(1.0, f"{name}: rows {figures['accuracy']:.2%}, digits {figures['digit_accuracy']:.2%} of {len(data)}")
+    card = ModelCard(
+        name=path.stem,
+        alphabet=spec.key,
+        labels=spec.labels,
+        input=MNIST,
+        architecture_name="multihead",
+        names=spec.names,
+        training_data={"folder": str(data_dir), **sources.description, "train_samples": len(sources.train)},
+        training={
+            "epochs": epochs,
+            "batch_size": BATCH_SIZE,
+            "optimizer": f"Adam, cosine decay from {LEARNING_RATE['cnn']}",
+            "input": f"rows scaled into {ROW_SHAPE[0]} x {ROW_SHAPE[1]} by recognizer.reading.row_input; "
+            f"{ROW_SLOTS} heads of {spec.num_classes} digits and 'no digit'",
+            **_run_record(seed, limit, train_seconds, code, history),
+        },
+        command=f"python -m recognizer train --alphabet digits --model {spec.row_model} --epochs {epochs}",
+        validation=validation,
     )
     card = save_model(net, path, card)
     report(1.0, f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {train_seconds:.0f} s")

@@ -1,0 +1,431 @@
+"""Read a row of characters, three ways, and compare them.
+
+==========  ====================================================================
+method      how
+==========  ====================================================================
+segment     the ink's connected pieces, merged where one character is several
+            (a 5 whose bar is a separate stroke, an i and its dot) and split where
+            neighbours touch; each piece goes through the single-character
+            pipeline, all of them in one batch
+multihead   one network reads the whole row, scaled into 28 x 140, with a softmax
+            head per position (the labels and "no character"); digits only
+window      the single-character network slid along the row in one batch; the
+            positions where it is sure of a character (and, with its "none of
+            these" output, sure it is not half of two) are the characters
+==========  ====================================================================
+
+Segmentation is fastest and reads any length and alphabet; the multi-head
+network needs no cutting, so touching and broken characters cost it nothing,
+but it reads at most :data:`ROW_SLOTS` digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+
+import cv2
+import numpy as np
+
+from .alphabets import Alphabet, get_alphabet
+from .backend import keras, tf
+from .card import ModelCard
+from .modelfile import load_row_model
+from .preprocess import BOX_SIZE, MODEL_SIZE, Step, find_ink, normalise, preprocess
+
+__all__ = [
+    "DEFAULT_METHOD",
+    "METHODS",
+    "ROW_SHAPE",
+    "ROW_SLOTS",
+    "Character",
+    "Reading",
+    "RowModel",
+    "methods",
+    "read",
+    "row_input",
+    "row_model",
+]
+
+METHODS = ("segment", "multihead", "window")
+"""Every way of reading a row."""
+DEFAULT_METHOD = "segment"
+"""The most accurate method on rows of five digits by writers from other places (``bench/bench_read.py``)."""
+ROW_SLOTS = 5
+"""Characters the multi-head network reads at most: one head each."""
+ROW_SHAPE = (MODEL_SIZE, ROW_SLOTS * MODEL_SIZE)
+"""The multi-head network's input, (28, 140): five MNIST tiles side by side."""
+CUT_WIDTH = 0.8
+"""A piece wider than this many times the row's height may be touching characters: it gets candidate cuts."""
+CUT_SPACING = 0.15
+"""Candidate cuts are at least this many row heights apart."""
+MAX_PIECES = 6
+"""A character is at most this many neighbouring pieces (a 4 in three strokes and a cut)."""
+MAX_WIDTH = 1.2
+"""Groups of pieces wider than this many row heights are not tried as one character."""
+CHAR_WIDTH = 0.9
+"""Characters wider than this many row heights lose :data:`WIDTH_PENALTY` log-probability per row height more."""
+WIDTH_PENALTY = 3.0
+CHAR_COST = 0.7
+"""Log-probability each character costs: splitting one in two must make the network twice as sure."""
+WINDOW_WIDTH = 0.7
+"""The sliding window's width in row heights: about one character."""
+WINDOW_STRIDE = 0.08
+"""Step of the sliding window, in row heights."""
+WINDOW_APART = 0.45
+"""Two characters read by the window are at least this many row heights apart."""
+WINDOW_CENTRED = 0.2
+"""Only windows whose ink is centred, its centre of mass this share of half the window from the middle, are read:
+a window between two characters holds their edges."""
+WINDOW_SURE = 0.6
+"""A window position counts as a character when its best label is at least this likely."""
+
+
+@dataclass(frozen=True)
+class Character:
+    """One character found in a row.
+
+    Attributes
+    ----------
+    label : str
+        What the network read.
+    p : float
+        Its probability.
+    box : tuple of int
+        (x0, y0, x1, y1) in the image's pixels, x1 and y1 exclusive. The multi-head
+        network reads positions, not places: its boxes share the row's ink evenly.
+    model_input : np.ndarray or None
+        (28, 28) float32 in [0, 1]: the character as the single-character network
+        got it; None for the multi-head network, which sees the row.
+    """
+
+    label: str
+    p: float
+    box: tuple[int, int, int, int]
+    model_input: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was read in a row.
+
+    Attributes
+    ----------
+    text : str
+        The labels left to right.
+    method : str
+        One of :data:`METHODS`.
+    characters : list of Character
+        Left to right.
+    blank_reason : str or None
+        Why nothing was read (an empty image, only noise), else None.
+    row : np.ndarray or None
+        The multi-head network's input, :data:`ROW_SHAPE` float32 in [0, 1].
+    positions : np.ndarray or None
+        The multi-head network's (ROW_SLOTS, labels + 1) probabilities, the last
+        column "no character".
+    """
+
+    text: str
+    method: str
+    characters: list[Character]
+    blank_reason: str | None = None
+    row: np.ndarray | None = field(default=None, repr=False)
+    positions: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def p(self) -> float:
+        """How sure the reading is: the product of its characters' probabilities (0 when nothing was read)."""
+        return float(np.prod([c.p for c in self.characters])) if self.characters else 0.0
+
+    def to_json(self) -> dict:
+        """The JSON line of ``python -m recognizer read`` (without the file name)."""
+        return {
+            "text": self.text,
+            "method": self.method,
+            "characters": [{"label": c.label, "p": round(c.p, 6), "box": list(c.box)} for c in self.characters],
+        }
+
+
+def methods(alphabet: Alphabet) -> tuple[str, ...]:
+    """The methods that can read ``alphabet``: the multi-head one only where a row model is shipped."""
+    return tuple(m for m in METHODS if m != "multihead" or alphabet.row_model)
+
+
+class RowModel:
+    """A loaded multi-head row network. Create it with :func:`row_model`.
+
+    Attributes
+    ----------
+    alphabet : Alphabet
+    model : keras.Model
+        (batch, 28, 140, 1) -> (batch, ROW_SLOTS, labels + 1) probabilities.
+    card : ModelCard
+    """
+
+    def __init__(self, alphabet: Alphabet, model: keras.Model, card: ModelCard) -> None:
+        self.alphabet, self.model, self.card = alphabet, model, card
+        spec = tf.TensorSpec((None, *ROW_SHAPE, 1), tf.float32)
+        self._run = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """(N, 28, 140) float32 row inputs -> (N, ROW_SLOTS, labels + 1) probabilities."""
+        return self._run(tf.constant(np.asarray(rows, np.float32).reshape(-1, *ROW_SHAPE, 1))).numpy()
+
+
+@cache
+def row_model(alphabet: str) -> RowModel:
+    """The shipped row model of an alphabet, loaded once per process.
+
+    Raises
+    ------
+    ValueError
+        The alphabet has no row model.
+    ModelFileError
+        Its file is missing or does not fit.
+    """
+    spec = get_alphabet(alphabet)
+    if not spec.row_model:
+        raise ValueError(f"alphabet {alphabet!r} has no row model; read it with {', '.join(methods(spec))}")
+    model, card = load_row_model(spec.model_path(spec.row_model), spec, (*ROW_SHAPE, 1))
+    return RowModel(spec, model, card)
+
+
+def _row_ink(image: np.ndarray, background: float | None) -> tuple[np.ndarray | None, float, str | None]:
+    """The ink strength of the whole image (uint8, light on dark), its scale to the image, or why there is none."""
+    ink = find_ink(image, background=background)
+    if ink.blank_reason is not None:
+        return None, 1.0, ink.blank_reason
+    strength = np.where(ink.steps[Step.MASK] > 0, ink.steps[Step.INK], 0).astype(np.uint8)
+    return strength, image.shape[1] / strength.shape[1], None
+
+
+def _ink_box(strength: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(strength)
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _fit_row(strength: np.ndarray) -> np.ndarray:
+    """The row's ink scaled to a character height of 20 (or to the width), centred in :data:`ROW_SHAPE`."""
+    x0, y0, x1, y1 = _ink_box(strength)
+    crop = strength[y0:y1, x0:x1].astype(np.float32) / max(float(strength.max()), 1.0)
+    height, width = ROW_SHAPE
+    scale = min(BOX_SIZE / crop.shape[0], (width - 4) / crop.shape[1])
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    row = np.zeros(ROW_SHAPE, np.float32)
+    top, left = (height - size[1]) // 2, (width - size[0]) // 2
+    row[top : top + size[1], left : left + size[0]] = small
+    return np.clip(row, 0, 1)
+
+
+def row_input(image: np.ndarray, background: float | None = None) -> np.ndarray | None:
+    """The multi-head network's input for a row: the ink, light on dark, scaled into (28, 140).
+
+    Parameters
+    ----------
+    image : np.ndarray
+        uint8 HxW, HxWx3 or HxWx4, any polarity.
+    background : float, optional
+        The background's grey level when known.
+
+    Returns
+    -------
+    np.ndarray or None
+        (28, 140) float32 in [0, 1], characters 20 pixels high (narrower if the
+        row is too long), centred; None when there is no ink.
+
+    >>> row = np.zeros((60, 200), np.uint8); row[20:40, 30:170:20] = 255
+    >>> row_input(row).shape
+    (28, 140)
+    """
+    strength, _, reason = _row_ink(image, background)
+    return None if reason is not None else _fit_row(strength)
+
+
+def _pieces(strength: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """Over-segment the row: its connected pieces, wide ones cut at the thin columns where characters may meet.
+
+    Returns the component labels and the pieces, ``(component, x0, x1)`` in reading
+    order; a piece is its component's pixels in columns x0..x1.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((strength > 0).astype(np.uint8), connectivity=8)
+    _, y0, _, y1 = _ink_box(strength)
+    height = max(1, y1 - y0)
+    pieces = []
+    for k in range(1, count):
+        x, _, w, _, _ = stats[k]
+        cuts = [x, x + w]
+        if w > CUT_WIDTH * height:  # touching characters, perhaps: candidate cuts at the profile's valleys
+            profile = np.where(labels[:, x : x + w] == k, strength[:, x : x + w], 0).astype(np.float32).sum(axis=0)
+            profile = cv2.GaussianBlur(profile[None, :], (0, 0), max(1.0, 0.02 * height))[0]
+            gap = max(2, round(CUT_SPACING * height))
+            cuts = [x]
+            for i in np.argsort(profile[gap : w - gap]) + gap:  # thinnest first, never two close together
+                if all(abs(x + i - c) >= gap for c in cuts):
+                    cuts.append(x + int(i))
+            cuts = sorted([*cuts, x + w])
+        pieces += [(k, a, b) for a, b in pairwise(cuts)]
+    pieces.sort(key=lambda p: (p[1] + p[2]) / 2)
+    return labels, pieces
+
+
+def _group_ink(strength: np.ndarray, labels: np.ndarray, group: list[tuple[int, int, int]]) -> tuple:
+    """The ink of some pieces, cropped to them: (float32 HxW in [0, 1], box (x0, y0, x1, y1))."""
+    x0, x1 = min(p[1] for p in group), max(p[2] for p in group)
+    keep = np.zeros((strength.shape[0], x1 - x0), bool)
+    for k, a, b in group:
+        keep[:, a - x0 : b - x0] |= labels[:, a:b] == k
+    rows = np.flatnonzero(keep.any(axis=1))
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    ink = np.where(keep[y0:y1], strength[y0:y1, x0:x1], 0).astype(np.float32) / max(float(strength.max()), 1.0)
+    cols = np.flatnonzero(ink.any(axis=0))
+    return ink[:, cols[0] : cols[-1] + 1], (x0 + int(cols[0]), y0, x0 + int(cols[-1]) + 1, y1)
+
+
+def _segments(rec, strength: np.ndarray) -> list[tuple[tuple[int, int, int, int], np.ndarray, int, float]]:
+    """Choose how to group the pieces into characters: the grouping whose characters the network is surest of.
+
+    Every run of up to :data:`MAX_PIECES` neighbouring pieces is a candidate character;
+    all candidates go through the network in one batch. A candidate scores the log of its
+    best label's probability (low when the network says "none of these"), less a
+    penalty for being wider than a character; dynamic programming finds the best
+    sequence. Returns (box, model input, label index, probability) per character.
+    """
+    labels, pieces = _pieces(strength)
+    _, y0, _, y1 = _ink_box(strength)
+    height = max(1, y1 - y0)
+    candidates = []
+    for i in range(len(pieces)):
+        for j in range(i + 1, min(i + MAX_PIECES, len(pieces)) + 1):
+            ink, box = _group_ink(strength, labels, pieces[i:j])
+            if box[2] - box[0] > MAX_WIDTH * height and j > i + 1:
+                break
+            if max(ink.shape) >= 3:
+                candidates.append((i, j, box, normalise(ink, rec.convention.skip)[Step.MODEL_INPUT]))
+    if not candidates:
+        return []
+    scores = rec.score_inputs(rec.convention.apply(np.stack([c[3] for c in candidates])))
+    best = scores.probabilities.max(axis=1)
+    widths = np.array([(c[2][2] - c[2][0]) / height for c in candidates])
+    value = np.log(np.maximum(best, 1e-6)) - WIDTH_PENALTY * np.maximum(0, widths - CHAR_WIDTH) - CHAR_COST
+    total = np.full(len(pieces) + 1, -np.inf)
+    total[0], back = 0.0, {}
+    for n, (i, j, _, _) in sorted(enumerate(candidates), key=lambda c: c[1][1]):
+        if total[i] + value[n] > total[j]:
+            total[j], back[j] = total[i] + value[n], n
+    found, j = [], len(pieces)
+    while j > 0 and j in back:
+        n = back[j]
+        i, _, box, x = candidates[n]
+        found.append((box, x, int(scores.probabilities[n].argmax()), float(best[n])))
+        j = i
+    return found[::-1]
+
+
+def _character_input(strength: np.ndarray, box: tuple[int, ...], skip: frozenset[Step]) -> np.ndarray | None:
+    """The single-character pipeline on the ink inside one box (light on dark, background known)."""
+    x0, y0, x1, y1 = box
+    crop = np.pad(strength[y0:y1, x0:x1], max(4, (y1 - y0) // 4))
+    pre = preprocess(crop, skip, background=0)
+    return None if pre.is_blank else pre.model_input
+
+
+def _scale_box(box: tuple[int, ...], scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = (round(v * scale) for v in box)
+    return (max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1))
+
+
+def _read_segments(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Character]:
+    return [
+        Character(rec.alphabet.labels[label], p, _scale_box(box, scale, shape), x)
+        for box, x, label, p in _segments(rec, strength)
+    ]
+
+
+def _read_window(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Character]:
+    x0, y0, x1, y1 = _ink_box(strength)
+    height = y1 - y0
+    half = max(1, round(WINDOW_WIDTH * height / 2))
+    centres = np.arange(x0, x1 + 1, max(1, round(WINDOW_STRIDE * height)))
+    windows = []
+    for c in centres:
+        ink = strength[y0:y1, max(0, c - half) : c + half].astype(np.float32) / max(float(strength.max()), 1.0)
+        cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+        mass = ink.sum(axis=0)
+        centred = mass.sum() > 0 and abs(mass @ np.arange(len(mass)) / mass.sum() - (c - max(0, c - half))) < (
+            WINDOW_CENTRED * half
+        )
+        if centred and max(cols[-1] - cols[0], rows[-1] - rows[0]) >= 2:
+            crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+            windows.append((int(c), normalise(crop, rec.convention.skip)[Step.MODEL_INPUT]))
+    if not windows:
+        return []
+    scores = rec.score_inputs(rec.convention.apply(np.stack([x for _, x in windows])))
+    best = scores.probabilities.max(axis=1)
+    taken: list[int] = []
+    for i in np.argsort(-best):  # the surest windows first, none closer than a narrow character's width
+        sure = best[i] >= WINDOW_SURE and not scores.rejected[i]
+        if sure and all(abs(windows[i][0] - windows[j][0]) >= WINDOW_APART * height for j in taken):
+            taken.append(int(i))
+    return [
+        Character(
+            rec.alphabet.labels[int(scores.probabilities[i].argmax())],
+            float(best[i]),
+            _scale_box((windows[i][0] - half, y0, windows[i][0] + half, y1), scale, shape),
+            windows[i][1],
+        )
+        for i in sorted(taken, key=lambda i: windows[i][0])
+    ]
+
+
+def _read_multihead(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
+    model = row_model(rec.alphabet.key)
+    row = _fit_row(strength)
+    positions = model.positions(row[None])[0]
+    found = [(int(p.argmax()), float(p.max())) for p in positions if p.argmax() < rec.alphabet.num_classes]
+    x0, y0, x1, y1 = _ink_box(strength)
+    edges = np.linspace(x0, x1, len(found) + 1).round().astype(int)
+    characters = [
+        Character(rec.alphabet.labels[i], p, _scale_box((a, y0, b, y1), scale, shape))
+        for (i, p), a, b in zip(found, edges[:-1], edges[1:], strict=True)
+    ]
+    return Reading("".join(c.label for c in characters), "multihead", characters, row=row, positions=positions)
+
+
+def read(rec, image: np.ndarray, method: str = DEFAULT_METHOD, background: float | None = None) -> Reading:
+    """Read a row of characters.
+
+    Parameters
+    ----------
+    rec : Recognizer
+        The single-character model of the row's alphabet.
+    image : np.ndarray
+        uint8 HxW, HxWx3 or HxWx4: a row of characters written left to right, any polarity.
+    method : str
+        One of :func:`methods` of the alphabet.
+    background : float, optional
+        The background's grey level when known (the app's canvas: 0).
+
+    Returns
+    -------
+    Reading
+        The text and every character's label, probability, box and model input.
+
+    Raises
+    ------
+    ValueError
+        A method the alphabet cannot use, or an image that is not a uint8 HxW, HxWx3 or HxWx4 array of at least 8x8.
+    """
+    if method not in methods(rec.alphabet):
+        expected = ", ".join(methods(rec.alphabet))
+        raise ValueError(f"unknown method {method!r} for {rec.alphabet.key}; expected one of {expected}")
+    strength, scale, reason = _row_ink(image, background)
+    if strength is None:
+        return Reading("", method, [], reason)
+    if method == "multihead":
+        return _read_multihead(rec, strength, scale, image.shape)
+    reader = _read_segments if method == "segment" else _read_window
+    characters = reader(rec, strength, scale, image.shape)
+    return Reading("".join(c.label for c in characters), method, characters)

@@ -1,0 +1,94 @@
+"""Reading a row: segmentation, the sliding window and the multi-head network on synthetic rows (real models)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from drawing import DIGITS, FIVE_IN_TWO_STROKES, noisy_photo, row
+from fixtures import LETTER_STROKES
+
+import recognizer
+from recognizer.reading import METHODS, ROW_SHAPE, methods, read, row_input
+
+
+@pytest.fixture(scope="module")
+def digits() -> recognizer.Recognizer:
+    return recognizer.load("digits")
+
+
+def digit_row(text: str, **kwargs) -> np.ndarray:
+    return row([DIGITS[c] for c in text], **kwargs)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_reads_a_spaced_row(digits, method: str) -> None:
+    image = digit_row("31415")
+    reading = digits.read(image, method)
+    assert reading.text == "31415" and reading.method == method
+    assert [c.label for c in reading.characters] == list("31415")
+    for c in reading.characters:
+        x0, y0, x1, y1 = c.box
+        assert 0 <= x0 < x1 <= image.shape[1] and 0 <= y0 < y1 <= image.shape[0]
+        assert 0 < c.p <= 1
+    lefts = [c.box[0] for c in reading.characters]
+    assert lefts == sorted(lefts), "left to right"
+
+
+def test_segments_carry_their_model_inputs_and_boxes_around_each_digit(digits) -> None:
+    image = digit_row("2718", step=1.0, height=100)  # digit i spans x = 30 + 100 i .. 30 + 100 i + 100
+    reading = digits.read(image, "segment")
+    assert reading.text == "2718"
+    for i, c in enumerate(reading.characters):
+        assert c.model_input.shape == (28, 28) and c.model_input.dtype == np.float32
+        centre = (c.box[0] + c.box[2]) / 2
+        assert 30 + 100 * i <= centre <= 30 + 100 * (i + 1)
+
+
+def test_segmentation_merges_a_five_in_two_strokes_and_splits_touching_digits(digits) -> None:
+    broken = row([DIGITS["1"], FIVE_IN_TWO_STROKES, DIGITS["7"]])
+    assert digits.read(broken, "segment").text == "157"
+    touching = digit_row("4096", step=0.65)  # each digit touches the next
+    assert digits.read(touching, "segment").text == "4096"
+
+
+def test_a_photo_of_a_row_on_paper_reads_the_same(digits) -> None:
+    assert digits.read(noisy_photo(digit_row("8302")), "segment").text == "8302"
+
+
+def test_segmentation_reads_a_word_of_letters() -> None:
+    letters = recognizer.load("letters")
+    assert letters.read(row([LETTER_STROKES[c] for c in "LAx"]), "segment").text == "LAX"
+
+
+def test_the_multihead_network_reads_shorter_numbers_and_gives_every_position(digits) -> None:
+    reading = digits.read(digit_row("42"), "multihead")
+    assert reading.text == "42"
+    assert reading.row.shape == ROW_SHAPE and reading.positions.shape == (5, 11)
+    np.testing.assert_allclose(reading.positions.sum(axis=1), 1, atol=1e-4)
+    assert (reading.positions[2:].argmax(axis=1) == 10).all(), "positions 3 to 5 hold no digit"
+
+
+def test_blank_rows_say_why_and_unknown_methods_are_refused(digits) -> None:
+    empty = digits.read(np.zeros((100, 400), np.uint8))
+    assert empty.text == "" and empty.characters == [] and empty.blank_reason
+    with pytest.raises(ValueError, match="unknown method"):
+        digits.read(digit_row("1"), "guess")
+    letters = recognizer.load("letters")
+    assert "multihead" not in methods(letters.alphabet)
+    with pytest.raises(ValueError, match="segment"):
+        read(letters, digit_row("1"), "multihead")
+
+
+def test_row_input_scales_the_row_into_28_by_140() -> None:
+    x = row_input(digit_row("12345"))
+    assert x.shape == ROW_SHAPE and x.dtype == np.float32 and 0 <= x.min() and x.max() <= 1
+    rows, cols = np.nonzero(x > 0.1)
+    assert rows.max() - rows.min() <= 21, "characters 20 pixels high"
+    assert abs((cols.min() + cols.max()) / 2 - 70) <= 2, "centred"
+    assert row_input(np.zeros((50, 50), np.uint8)) is None
+
+
+def test_to_json_is_the_cli_line(digits) -> None:
+    line = digits.read(digit_row("90")).to_json()
+    assert line["text"] == "90" and line["method"] == "segment"
+    assert [set(c) for c in line["characters"]] == [{"label", "p", "box"}] * 2
