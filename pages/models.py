@@ -97,8 +97,11 @@ def show_model(alphabet: Alphabet, model: str) -> None:
 def main() -> None:
     widgets.page("models")
     st.title("Models")
-    st.markdown("The models behind the Draw page. Accuracy is measured on writers the model never saw in training.")
-    shipped = [(alphabet, model) for alphabet in ALPHABETS.values() for model in alphabet.models]
+    st.markdown(
+        "The models behind the Draw and Read a row pages. Accuracy is measured on writers the model never saw in"
+        " training, and first on writers from other places: institutions none of the training writers came from."
+    )
+    shipped = [(alphabet, model) for alphabet in ALPHABETS.values() for model in alphabet.shipped_models]
     for start in range(0, len(shipped), 2):
         for col, (alphabet, model) in zip(st.columns(2), shipped[start : start + 2], strict=False):
             with col:

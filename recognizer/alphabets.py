@@ -14,7 +14,7 @@ from . import paths
 
 __all__ = ["ALPHABETS", "MODEL_TITLES", "Alphabet", "get_alphabet"]
 
-MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)"}
+MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)", "row": "multi-head row reader"}
 """Display names of the model architectures."""
 
 
@@ -72,6 +72,11 @@ class Alphabet:
     @property
     def num_classes(self) -> int:
         return len(self.labels)
+
+    @property
+    def shipped_models(self) -> tuple[str, ...]:
+        """Every model the project ships for this alphabet: its character models, then its row model."""
+        return self.models + ((self.row_model,) if self.row_model else ())
 
     def index(self, label: str) -> int:
         """Class index of ``label`` (a small letter finds its capital in a case-insensitive alphabet)."""

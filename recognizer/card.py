@@ -37,6 +37,9 @@ VALIDATION_TITLES = {
     "unseen_font_val": "an unseen font",
     "train_fonts_new_renders_val": "training fonts, new renderings",
     "probe": "our probe drawings",
+    "mnist_rows_test": "MNIST test, 5 digits in 28 x 140: whole rows",
+    "unipen_places_rows_val": "rows of 5 by writers from other places",
+    "unipen_rows_val": "rows of 5 by unseen writers",
 }
 """How the pages name the validation sets that training records by key."""
 

@@ -1,6 +1,6 @@
-"""Command line: ``python -m recognizer {predict,check,train,evaluate} ...``.
+"""Command line: ``python -m recognizer {predict,read,check,train,evaluate} ...``.
 
-The entry point of both halves: ``predict`` and ``check`` use the runtime only; ``train``
+The entry point of both halves: ``predict``, ``read`` and ``check`` use the runtime only; ``train``
 and ``evaluate`` import :mod:`recognizer.training` when they run.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from .alphabets import ALPHABETS
 from .imageio import ImageReadError, read_image
 from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
+from .reading import DEFAULT_METHOD, METHODS, methods
 
 __all__ = ["main"]
 
@@ -24,29 +25,49 @@ SCRIPT = "handwriting-lab"
 IN_REPO = "a relative path starts at the repository, not the working directory"
 
 
+def _json_lines(files: list[str], describe) -> int:
+    """Print one JSON line per image file: ``{"file": ..., **describe(image)}``, or its error (exit status 2)."""
+    status = 0
+    for file in files:
+        try:
+            line = {"file": file, **describe(read_image(file))}
+        except (ImageReadError, ValueError) as err:
+            line, status = {"file": file, "error": str(err)}, 2
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return status
+
+
 def _predict(args: argparse.Namespace) -> int:
     from .inference import load
 
     rec = load(args.alphabet, args.model)
-    status = 0
-    for file in args.files:
-        try:
-            result = rec.recognize(read_image(file))
-        except (ImageReadError, ValueError) as err:
-            print(json.dumps({"file": file, "error": str(err)}, ensure_ascii=False), flush=True)
-            status = 2
-            continue
+
+    def describe(image) -> dict:
+        result = rec.recognize(image)
         line = {
-            "file": file,
             "blank": result.is_blank,
             "rejected": result.is_rejected,
             "none": round(result.none_probability, 6),
             "top_k": [[label, round(p, 6)] for label, p in result.top_k],
         }
-        if result.is_blank:
-            line["reason"] = result.blank_reason
-        print(json.dumps(line, ensure_ascii=False), flush=True)
-    return status
+        return line | ({"reason": result.blank_reason} if result.is_blank else {})
+
+    return _json_lines(args.files, describe)
+
+
+def _read(args: argparse.Namespace) -> int:
+    from .inference import load
+
+    usable = methods(ALPHABETS[args.alphabet])
+    if args.method not in usable:
+        raise ValueError(f"{args.alphabet} cannot be read with {args.method}; use {', '.join(usable)}")
+    rec = load(args.alphabet, args.model)
+
+    def describe(image) -> dict:
+        reading = rec.read(image, args.method)
+        return reading.to_json() | ({"reason": reading.blank_reason} if reading.blank_reason else {})
+
+    return _json_lines(args.files, describe)
 
 
 def _labels(given: str | None) -> list[str] | None:
@@ -147,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     common(predict)
     predict.add_argument("files", nargs="+", metavar="FILE")
     predict.set_defaults(run=_predict)
+
+    read = commands.add_parser("read", help="read a row of characters in image files, one JSON object per line")
+    common(read)
+    read.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS, help=f"default: {DEFAULT_METHOD}")
+    read.add_argument("files", nargs="+", metavar="FILE")
+    read.set_defaults(run=_read)
 
     check = commands.add_parser("check", help="find the input convention and output order a Keras classifier needs")
     check.add_argument("model", metavar="MODEL", help="a .keras or .h5 file; nothing in it is run")

@@ -29,14 +29,13 @@ import cv2
 import numpy as np
 
 from .alphabets import Alphabet, get_alphabet
-from .backend import keras, tf
 from .card import ModelCard
-from .modelfile import load_row_model
 from .preprocess import BOX_SIZE, MODEL_SIZE, Step, find_ink, normalise, preprocess
 
 __all__ = [
     "DEFAULT_METHOD",
     "METHODS",
+    "METHOD_TITLES",
     "ROW_SHAPE",
     "ROW_SLOTS",
     "Character",
@@ -50,6 +49,7 @@ __all__ = [
 
 METHODS = ("segment", "multihead", "window")
 """Every way of reading a row."""
+METHOD_TITLES = {"segment": "Segmentation", "multihead": "Multi-head network", "window": "Sliding window"}
 DEFAULT_METHOD = "segment"
 """The most accurate method on rows of five digits by writers from other places (``bench/bench_read.py``)."""
 ROW_SLOTS = 5
@@ -164,14 +164,17 @@ class RowModel:
     card : ModelCard
     """
 
-    def __init__(self, alphabet: Alphabet, model: keras.Model, card: ModelCard) -> None:
+    def __init__(self, alphabet: Alphabet, model, card: ModelCard) -> None:
+        from .backend import tf
+
         self.alphabet, self.model, self.card = alphabet, model, card
         spec = tf.TensorSpec((None, *ROW_SHAPE, 1), tf.float32)
-        self._run = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        run = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        self._run = lambda rows: run(tf.constant(rows)).numpy()
 
     def positions(self, rows: np.ndarray) -> np.ndarray:
         """(N, 28, 140) float32 row inputs -> (N, ROW_SLOTS, labels + 1) probabilities."""
-        return self._run(tf.constant(np.asarray(rows, np.float32).reshape(-1, *ROW_SHAPE, 1))).numpy()
+        return self._run(np.asarray(rows, np.float32).reshape(-1, *ROW_SHAPE, 1))
 
 
 @cache
@@ -185,6 +188,8 @@ def row_model(alphabet: str) -> RowModel:
     ModelFileError
         Its file is missing or does not fit.
     """
+    from .modelfile import load_row_model  # starts TensorFlow: only when a row model is wanted
+
     spec = get_alphabet(alphabet)
     if not spec.row_model:
         raise ValueError(f"alphabet {alphabet!r} has no row model; read it with {', '.join(methods(spec))}")

@@ -21,6 +21,7 @@ from .metrics import Evaluation
 __all__ = [
     "VIRIDIS",
     "LayerView",
+    "boxes",
     "colorbar",
     "colorize",
     "fit_cell",
@@ -150,6 +151,40 @@ def overlay(canonical: np.ndarray, heat: np.ndarray) -> np.ndarray:
     colour = np.where(scaled[..., None] >= 0, EVIDENCE_FOR, EVIDENCE_AGAINST)
     alpha = np.abs(scaled)[..., None]
     return np.clip(np.rint(base * (1 - alpha) + colour * alpha), 0, 255).astype(np.uint8)
+
+
+def boxes(image: np.ndarray, found: list[tuple[int, int, int, int]], width: int = 480) -> np.ndarray:
+    """A drawing shrunk to ``width`` pixels with a numbered box around each character found.
+
+    Parameters
+    ----------
+    image : np.ndarray
+        Anything :func:`to_display` accepts (the canvas's RGBA drawing, a photo).
+    found : list of (x0, y0, x1, y1)
+        Boxes in the image's pixels, x1 and y1 exclusive.
+    width : int
+        Width of the picture; smaller images keep their size.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 (H, W, 3) RGB.
+
+    >>> boxes(np.zeros((50, 100), np.uint8), [(10, 10, 40, 40)]).shape
+    (50, 100, 3)
+    """
+    picture = to_display(image)
+    if picture.ndim == 2:
+        picture = np.repeat(picture[..., None], 3, axis=2)
+    scale = min(1.0, width / picture.shape[1])
+    picture = (
+        cv2.resize(picture, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else picture.copy()
+    )
+    for n, (x0, y0, x1, y1) in enumerate(found, start=1):
+        corner = (round(x0 * scale), round(y0 * scale))
+        cv2.rectangle(picture, corner, (round(x1 * scale) - 1, round(y1 * scale) - 1), (232, 135, 30), 2)
+        cv2.putText(picture, str(n), (corner[0] + 3, corner[1] + 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (232, 135, 30), 1)
+    return np.ascontiguousarray(picture)
 
 
 def colorbar(width: int = 256, height: int = 12) -> np.ndarray:

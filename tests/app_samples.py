@@ -58,7 +58,12 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 def canvas_state(strokes: Strokes) -> dict:
     """The canvas component's session-state value after drawing ``strokes`` (as its frontend sends it)."""
-    url = "data:image/png;base64," + base64.b64encode(png_bytes(canvas_rgba(strokes))).decode("ascii")
+    return drawing_state(canvas_rgba(strokes))
+
+
+def drawing_state(rgba: np.ndarray) -> dict:
+    """The canvas component's session-state value when its picture is ``rgba`` (as its frontend sends it)."""
+    url = "data:image/png;base64," + base64.b64encode(png_bytes(rgba)).decode("ascii")
     return {"drawing": {"raw": {"objects": []}, "data": url}, "backgroundFit": None}
 
 

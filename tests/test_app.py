@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_samples import SAMPLES, canvas_rgba, canvas_state, model_file, needs_model, png_bytes
-from drawing import noisy_photo
-from fixtures import none_biased_model, without_none
+from app_samples import SAMPLES, canvas_rgba, canvas_state, drawing_state, model_file, needs_model, png_bytes
+from drawing import DIGITS, noisy_photo, row
+from fixtures import LETTER_STROKES, none_biased_model, without_none
 from streamlit.testing.v1 import AppTest
 
 import recognizer.paths
@@ -297,7 +297,7 @@ def test_the_models_page_lists_every_model(untrained_models: Path) -> None:
     at.switch_page("pages/models.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Models"
-    expected = sum(len(a.models) for a in ALPHABETS.values())
+    expected = sum(len(a.shipped_models) for a in ALPHABETS.values())
     assert len(at.get("expander")) == 2, "the two untrained digit models have a layer table"
     assert len(at.warning) == expected - 2, "every other model is not trained yet"
     assert any("No validation results" in c.value for c in at.caption)
@@ -310,13 +310,19 @@ def test_the_models_page_shows_validation_accuracy() -> None:
     at.switch_page("pages/models.py").run()
     assert not at.exception, at.exception
     shown = [(m.label, m.value) for m in at.metric]
-    cards = [ModelCard.read(a.model_path(m)) for a in ALPHABETS.values() for m in a.models if a.model_path(m).is_file()]
+    cards = [
+        ModelCard.read(a.model_path(m))
+        for a in ALPHABETS.values()
+        for m in a.shipped_models
+        if a.model_path(m).is_file()
+    ]
     for card in cards:
         for name, (accuracy, _) in card.accuracies.items():
             assert (validation_title(name), percent(accuracy)) in shown
     assert all("_" not in label for label, _ in shown), "validation sets are named for people"
     tables = at.dataframe
-    assert len(tables) == sum(len(c.validation) + 1 for c in cards), "a confusion table per set, a layer table each"
+    confusions = sum("confusion_matrix" in v for c in cards for v in c.validation.values())
+    assert len(tables) == confusions + len(cards), "a confusion table per set that has one, a layer table each"
 
 
 def test_users_never_see_tracebacks() -> None:
@@ -433,3 +439,57 @@ def test_why_models_fail_asks_for_a_drawing_when_there_is_none(untrained_models:
     at.switch_page("pages/why.py").run()
     assert not at.exception, at.exception
     assert "Draw a digit" in at.info[0].value and not html_blocks(at, "hl-variants")
+
+
+# ------------------------------------------------------------ read a row
+
+
+def open_row_page(alphabet: str = "digits") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/row.py").run()
+    if alphabet != "digits":
+        at.segmented_control(key="alphabet").set_value(alphabet).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def on_row_canvas(ink: np.ndarray) -> dict:
+    """The wide canvas's state when its 720 x 200 picture holds ``ink`` (white on opaque black) at the top left."""
+    canvas = np.zeros((200, 720), np.uint8)
+    canvas[: ink.shape[0], : ink.shape[1]] = ink[:200, :720]
+    return drawing_state(np.dstack([canvas] * 3 + [np.full(canvas.shape, 255, np.uint8)]))
+
+
+def write_row(at: AppTest, characters: list) -> AppTest:
+    """Inject a row of characters as the wide canvas would send it, and rerun."""
+    at.session_state["row_canvas-0"] = on_row_canvas(row(characters, height=110, width=9))
+    return at.run()
+
+
+@needs_model("digits")
+def test_the_row_page_reads_a_number_three_ways() -> None:
+    at = write_row(open_row_page(), [DIGITS[c] for c in "2024"])
+    assert not at.exception, at.exception
+    assert at.title[0].value == "🔢 Read a row"
+    read = {m.label: m.value for m in at.metric}
+    assert read == {"Segmentation": "2024", "Multi-head network": "2024", "Sliding window": "2024"}
+    html = "".join(block.proto.body for block in at.get("html"))
+    assert html.count('class="hl hl-reading"') == 3 and 'class="hl hl-positions"' in html
+    assert "When each wins" in at.markdown[-1].value
+
+
+@needs_model("letters")
+def test_the_row_page_reads_a_word_without_the_digits_only_network() -> None:
+    at = write_row(open_row_page("letters"), [LETTER_STROKES[c] for c in "LAx"])
+    assert not at.exception, at.exception
+    read = {m.label: m.value for m in at.metric}
+    assert read["Segmentation"] == "LAX" and "Multi-head network" not in read
+
+
+def test_an_empty_row_canvas_asks_for_a_row() -> None:
+    at = open_row_page()
+    at.session_state["row_canvas-0"] = on_row_canvas(np.zeros((1, 1), np.uint8))
+    at.run()
+    assert not at.exception, at.exception
+    assert any("in a row" in info.value for info in at.info)

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from app_samples import SAMPLES, model_file, to_canvas
 from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS, draw
-from drawing import NOT_CHARACTERS
+from drawing import DIGITS, NOT_CHARACTERS
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,3 +235,28 @@ def test_why_models_fail_reads_a_drawing_every_way_at_once(app_url: str, desktop
     expect(desktop.locator(".hl-saliency section").first).to_contain_text(label)
     ARTIFACTS.mkdir(exist_ok=True)
     desktop.screenshot(path=ARTIFACTS / f"why-{alphabet}.png", full_page=True)
+
+
+def row_strokes(text: str, canvas: tuple[int, int] = (720, 200)) -> list:
+    """Digits written left to right across the wide canvas, in canvas fractions: 140 px high, 110 px apart."""
+    width, height = canvas
+    return [
+        [((60 + 110 * i + 140 * x) / width, (30 + 140 * y) / height) for x, y in stroke]
+        for i, c in enumerate(text)
+        for stroke in DIGITS[c]
+    ]
+
+
+@pytest.mark.skipif(not model_file("digits").is_file(), reason="the digits model is not trained yet")
+def test_a_row_written_with_the_mouse_is_read_three_ways(app_url: str, desktop: Page) -> None:
+    desktop.goto(f"{app_url}row?alphabet=digits")
+    desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+    desktop.wait_for_timeout(300)
+    draw(desktop, row_strokes("3174"))
+    metrics = desktop.locator(PREDICTION)
+    expect(metrics).to_have_count(3, timeout=TIMEOUT_MS)
+    expect(metrics.first).to_have_text("3174", timeout=TIMEOUT_MS)
+    expect(desktop.locator(".hl-reading").first.locator(".hl-strip figure")).to_have_count(4)
+    expect(desktop.locator(".hl-positions tr")).to_have_count(6)  # the header and a row per head
+    ARTIFACTS.mkdir(exist_ok=True)
+    desktop.screenshot(path=ARTIFACTS / "row-digits.png", full_page=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from app_samples import needs_model
-from drawing import NOT_CHARACTERS, digit, draw, noisy_photo
+from drawing import DIGITS, NOT_CHARACTERS, digit, draw, noisy_photo, row
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +69,23 @@ def test_cli_predict_exit_code_is_0_when_all_files_read(tmp_path: Path) -> None:
 def test_cli_rejects_an_unknown_alphabet() -> None:
     proc = run_cli("predict", "--alphabet", "greek", "x.png")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def test_cli_read_prints_a_line_per_row_with_each_character_and_reports_bad_files(tmp_path: Path) -> None:
+    number, blank, broken = tmp_path / "number.png", tmp_path / "blank.png", tmp_path / "broken.png"
+    cv2.imwrite(str(number), 255 - row([DIGITS[c] for c in "2024"]))  # dark ink on white paper
+    cv2.imwrite(str(blank), np.full((60, 300), 255, np.uint8))
+    broken.write_bytes(b"GIF89a and then nothing")
+    proc = run_cli("read", "--alphabet", "digits", str(number), str(blank), str(broken))
+    assert proc.returncode == 2, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert lines[0]["text"] == "2024" and lines[0]["method"] == "segment"
+    assert [c["label"] for c in lines[0]["characters"]] == list("2024")
+    assert all(len(c["box"]) == 4 and 0 < c["p"] <= 1 for c in lines[0]["characters"])
+    assert lines[1]["text"] == "" and lines[1]["reason"]
+    assert "error" in lines[2]
+    for method in ("window", "multihead"):
+        proc = run_cli("read", "--alphabet", "digits", "--method", method, str(number))
+        assert proc.returncode == 0 and json.loads(proc.stdout)["method"] == method, proc.stderr
+    proc = run_cli("read", "--alphabet", "runes", "--method", "multihead", str(number))
+    assert proc.returncode == 2 and "use segment, window" in proc.stderr

@@ -23,7 +23,7 @@ from recognizer.convention import MNIST, Convention
 from recognizer.layers import LayerInfo
 from recognizer.preprocess import DESCRIPTIONS, Step
 from recognizer.runes import template_image
-from recognizer.visualize import colorbar, layer_views, overlay, png_data_url, thumbnail
+from recognizer.visualize import boxes, colorbar, layer_views, overlay, png_data_url, thumbnail, to_display
 
 __all__ = [
     "HEATMAP_WIDTH",
@@ -38,7 +38,9 @@ __all__ = [
     "mistakes_gallery",
     "model_note",
     "percent",
+    "position_table",
     "probability_bars",
+    "reading_card",
     "saliency_cards",
     "steps_strip",
     "sweep_chart",
@@ -327,6 +329,42 @@ def saliency_cards(saliency: list, canonical: np.ndarray, alphabet: Alphabet) ->
             f'<div class="hl-strip">{figures}</div></section>'
         )
     return f'<div class="hl hl-saliency">{"".join(cards)}</div>'
+
+
+def reading_card(reading, image: np.ndarray, alphabet: Alphabet) -> str:
+    """A row as one method read it: the drawing with a numbered box per character, and each character's input.
+
+    The multi-head network has no inputs per character: its card shows the row it read, 28 x 140.
+    """
+    picture = img(boxes(image, [c.box for c in reading.characters]), f"boxes found by {reading.method}")
+    if reading.row is not None:
+        inputs = f"<figure>{img(to_display(reading.row), 'the row as the network sees it', 2)}"
+        inputs += "<figcaption>what the network sees: 28 x 140</figcaption></figure>"
+    else:
+        inputs = "".join(
+            f"<figure>{img(to_display(c.model_input), c.label, 2)}"
+            f"<figcaption><strong>{n}: {escape(alphabet.describe(c.label))}</strong> {percent(c.p)}</figcaption>"
+            "</figure>"
+            for n, c in enumerate(reading.characters, start=1)
+        )
+    return f'<div class="hl hl-reading">{picture}<div class="hl-strip">{inputs}</div></div>'
+
+
+def position_table(positions: np.ndarray, alphabet: Alphabet) -> str:
+    """The multi-head network's probabilities: a row per head, a column per label and "no character"."""
+    names = [*alphabet.labels, "–"]
+    head = "".join(f"<th>{escape(n)}</th>" for n in names)
+    body = ""
+    for i, p in enumerate(positions, start=1):
+        best = int(p.argmax())
+        cells = "".join(
+            f'<td class="{"hl-best" if k == best else ""}" style="background: rgba(108, 78, 217, {q:.2f})">'
+            f"{round(100 * q)}</td>"
+            for k, q in enumerate(p)
+        )
+        body += f"<tr><th>{i}</th>{cells}</tr>"
+    caption = "Each head's probabilities in %, – is no digit"
+    return f'<table class="hl hl-positions"><caption>{caption}</caption><tr><th></th>{head}</tr>{body}</table>'
 
 
 def mistakes_gallery(mistakes: list[tuple[np.ndarray, int, int]], alphabet: Alphabet) -> str:

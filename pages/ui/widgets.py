@@ -42,6 +42,7 @@ __all__ = [
     "pick_alphabet",
     "pick_input",
     "pick_model",
+    "row_drawing",
     "style",
     "through_app",
     "upload_refused",
@@ -320,6 +321,34 @@ def drawn_image() -> np.ndarray | None:
     if image is not None:
         st.session_state[LAST_DRAWING] = (result.json_data, image)
     return image
+
+
+ROW_CANVAS = (720, 200)
+"""Width and height of the Row page's canvas: five characters and more, a phone held sideways."""
+
+
+def row_drawing() -> np.ndarray | None:
+    """The Row page's wide canvas (white ink on black), its pen and Clear; the RGBA drawing or None."""
+    generation = st.session_state.get("row_generation", 0)
+    result = st_canvas(
+        stroke_width=st.session_state.get("row_pen", 12),
+        stroke_color="#FFFFFF",
+        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
+        width=ROW_CANVAS[0],
+        height=ROW_CANVAS[1],
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"row_canvas-{generation}",
+    )
+    with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_SIZE):
+        st.slider("Pen width", 4, 30, 12, key="row_pen", persist_state="session")
+        st.button(
+            "Clear",
+            icon=":material/delete:",
+            key="row_clear",
+            on_click=lambda: st.session_state.update(row_generation=generation + 1),
+        )
+    return result.image_data
 
 
 def upload_refused(mode: str) -> bool:

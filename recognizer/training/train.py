@@ -322,6 +322,7 @@ def train(
         epochs=epochs,
         steps_per_epoch=steps,
         validation_data=(main_val.x[..., None], main_val.y),
+        shuffle=False,  # the batches are shuffled already
         callbacks=[ProgressCallback(report, epochs, steps)] if on_progress else [],
         verbose=0,
     )
@@ -412,7 +413,7 @@ def train_rows(
         batches,
         epochs=epochs,
         validation_data=(monitor.x[..., None], monitor.y),
-        shuffle=False,  # the dataset is shuffled already
+        shuffle=False,  # the batches are shuffled already
         callbacks=[ProgressCallback(report, epochs, steps)] if on_progress else [],
         verbose=0,
     )
@@ -436,6 +437,10 @@ def train_rows(
         architecture_name="multihead",
         names=spec.names,
         training_data={"folder": str(data_dir), **sources.description, "train_samples": len(sources.train)},
+        augmentation={
+            "library": "none at training time: each row is drawn once, with its own pen, size, slant, spacing, "
+            "baseline and paper (recognizer.training.rows)"
+        },
         training={
             "epochs": epochs,
             "batch_size": BATCH_SIZE,

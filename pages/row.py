@@ -1,0 +1,76 @@
+"""The Row page: write a number or a word on a wide canvas and watch three ways of reading it compete."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui import builders, widgets
+from recognizer.alphabets import Alphabet
+from recognizer.card import ModelFileError
+from recognizer.reading import METHOD_TITLES, Reading, methods
+
+WHEN = (
+    "**When each wins.** Segmentation cuts the row into pieces and lets the single-character network judge every"
+    " way of grouping them: it reads any length and any alphabet, and wins whenever characters stand apart or"
+    " barely touch. The multi-head network reads the whole row at once, so touching, overlapping and broken"
+    " digits cost it nothing, but it knows only digits and at most five of them; the sliding window needs"
+    " no cutting either, yet it is slow and easily fooled by the gaps between characters."
+)
+
+
+def read(rec, image, method: str) -> Reading | ModelFileError:
+    """One method's reading, or why its model cannot be used."""
+    try:
+        return rec.read(image, method, widgets.CANVAS_BACKGROUND)
+    except ModelFileError as err:
+        return err
+
+
+def show_readings(rec, image, alphabet: Alphabet) -> None:
+    """Every method's reading side by side: text and confidence, boxes, inputs; the heads' probabilities."""
+    readings = {method: read(rec, image, method) for method in methods(alphabet)}
+    if readings["segment"].blank_reason:
+        st.info(f"{readings['segment'].blank_reason} Write a few characters in a row.", icon="✏️")
+        return
+    for column, (method, reading) in zip(st.columns(len(readings), gap="medium"), readings.items(), strict=True):
+        with column:
+            if isinstance(reading, ModelFileError):
+                st.error(f"**{METHOD_TITLES[method]}: its model cannot be used.** {reading}", icon=":material/error:")
+                continue
+            st.metric(
+                METHOD_TITLES[reading.method],
+                reading.text or "nothing",
+                delta=f"{builders.percent(reading.p)} sure" if reading.text else "no character found",
+                delta_color="gray",
+                delta_arrow="off",
+                border=True,
+            )
+            st.html(builders.reading_card(reading, image, alphabet))
+            if reading.positions is not None:
+                st.html(builders.position_table(reading.positions, alphabet))
+
+
+def main() -> None:
+    widgets.page("row", canvas=True)
+    st.title("🔢 Read a row")
+    st.markdown(
+        "Write a number or a short word from left to right. Three ways of reading a row of characters compete:"
+        " cutting it into characters, one network with a head per position, and a window sliding along it."
+    )
+    with st.container(horizontal=True, gap="medium", key="controls"):
+        alphabet = widgets.pick_alphabet()
+    if widgets.model_missing(alphabet, alphabet.models[0]):
+        return
+    st.caption("✏️ Write here, left to right (on a phone, hold it sideways)")
+    image = widgets.row_drawing()
+    rec = widgets.load_recognizer(alphabet, alphabet.models[0])
+    if rec is None:
+        return
+    if image is None:
+        st.info(f"Write a few characters of the {alphabet.title.lower()} in a row.", icon="✏️")
+        return
+    show_readings(rec, image, alphabet)
+    st.markdown(WHEN)
+
+
+main()
