@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from drawing import DIGITS
 
-from recognizer.preprocess import preprocess
+from recognizer.preprocess import Step, preprocess
 from recognizer.training import negatives
 from recognizer.training.render import CANVAS
 
@@ -17,7 +17,7 @@ THREE = [np.array(s, np.float32) for s in DIGITS["3"]]
 @pytest.mark.parametrize("kind", negatives.KINDS)
 def test_every_kind_draws_a_canvas_with_ink(kind: str) -> None:
     rng = np.random.default_rng(0)
-    payload = {"crossed out": THREE, "partial": THREE, "foreign": "ᚠ"}.get(kind)
+    payload = {"crossed out": THREE, "partial": THREE, "pair": [SEVEN, THREE], "foreign": "ᚠ"}.get(kind)
     image, background = negatives.draw((kind, payload), rng)
     assert image.shape == (CANVAS, CANVAS) and image.dtype == np.uint8
     assert int(image.max()) - int(image.min()) > 100, "ink that stands out from the canvas"
@@ -46,6 +46,7 @@ def test_make_gives_every_kind_and_foreign_characters_most_often() -> None:
     assert all(counts.values()), counts
     assert counts["foreign"] > 2 * counts["scribble"]
     assert all(p is SEVEN for kind, p in items if kind in ("crossed out", "partial"))
+    assert all(len(p) == 2 and all(q is SEVEN for q in p) for kind, p in items if kind == "pair")
 
 
 def test_kinds_that_need_characters_are_left_out_without_them() -> None:
@@ -76,3 +77,15 @@ def test_a_crossed_out_character_keeps_its_strokes_and_gets_a_scratch_as_wide_as
         assert crossed[0] is one[0] and len(crossed) >= 2
         scratch = np.concatenate(crossed[1:])
         assert np.ptp(scratch[:, 0]) > 0.6, "the scratch covers a square, so an I crossed out is no X"
+
+
+def test_a_pair_is_two_characters_side_by_side_close_together() -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        image, _ = negatives.draw(("pair", [SEVEN, THREE]), rng)
+        ink = preprocess(image).steps
+        mask = ink[Step.MASK] > 0
+        cols = np.flatnonzero(mask.any(axis=0))
+        rows = np.flatnonzero(mask.any(axis=1))
+        width, height = cols[-1] - cols[0], rows[-1] - rows[0]
+        assert 0.9 * height < width < 2.2 * height, "wider than one digit, as two digits are"

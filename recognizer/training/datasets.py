@@ -49,16 +49,18 @@ RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
 RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}
 VALIDATION_SEED_OFFSET = 7919
 """Validation drawings use seeds this far from training's, so no drawing is in both."""
-NEGATIVES = {"digits": 20000, "letters": 12000, "runes": 8000}
+NEGATIVES = {"digits": 22000, "letters": 12000, "runes": 8000}
 """Training "none of these" drawings per alphabet: about two classes' worth for digits and runes."""
 NEGATIVES_VAL = 3000
 FOREIGN_VAL = 3000
 FOREIGN_STROKES = {"A": 2}
 """Foreign characters trained on only when drawn with this many strokes or more: an A in one stroke is often a
 bare Λ, which is how many people write a 1 with a long flag. Validation keeps them all."""
-NOT_NEGATIVES = {"letters": {"partial"}, "runes": {"partial", "square"}}
+NOT_NEGATIVES = {"digits": {"triangle"}, "letters": {"partial", "pair"}, "runes": {"partial", "pair", "square"}}
 """Kinds of negatives an alphabet does without. A piece of a letter or a rune is often another one (C of O,
-L of E, < of X): only digits get partial strokes. A box drawn on its corner is the rune ᛜ."""
+L of E, < of X), and so are two letters side by side (rn of m): only digits get partial strokes and pairs. A
+triangle on its base is how some people write a 1 (a long flag and a base), and a box drawn on its corner is
+the rune ᛜ."""
 OTHER_PLACES = ("art", "ced", "ibm", "uqb")
 """UNIPEN institutions held out of training entirely: their writers measure what a stranger gets. Four of
 the sixteen, 75 writers between them, with 3,708 digits, 9,511 capitals and 9,274 small letters."""

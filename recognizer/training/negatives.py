@@ -24,6 +24,9 @@ crossed out     one of the alphabet's characters scratched out
 partial         a 20-45% piece of a digit's pen path, never one that is a character
                 itself (a line, one corner, a loop); only for digits: a piece of a
                 letter or a rune is often another (C of O, L of E, < of X)
+pair            two digits side by side, touching or nearly: one character at a time,
+                so reading a row can tell a character from two stuck together (only
+                for digits: two letters are often one, rn of m, vv of w)
 foreign         a character of another alphabet that looks like none of this
                 one's (:attr:`recognizer.alphabets.Alphabet.foreign`)
 ==============  ==============================================================
@@ -40,7 +43,7 @@ import cv2
 import numpy as np
 
 from . import runes
-from .render import CANVAS, paint, render_strokes
+from .render import CANVAS, layout_row, paint, render_strokes
 
 __all__ = ["KINDS", "Negative", "draw", "make"]
 
@@ -63,7 +66,9 @@ SHAPES = (
     "arrow",
     "cloud",
 )
-FROM_CHARACTERS = ("crossed out", "partial", "foreign")
+FROM_CHARACTERS = ("crossed out", "partial", "pair", "foreign")
+OWN = ("crossed out", "partial", "pair")
+"""Kinds made from the alphabet's own characters."""
 KINDS = SHAPES + FROM_CHARACTERS
 INKED_BACKGROUND = 0.0
 """An inked canvas is the app's canvas (black, known background), where a person paints over everything."""
@@ -348,6 +353,8 @@ def draw(item: Negative, rng: np.random.Generator) -> tuple[np.ndarray, float | 
     if kind == "foreign" and isinstance(payload, str):  # a rune, from its stroke templates
         return render_strokes(runes.sample_strokes(payload, rng), rng), None
     strokes = payload
+    if kind == "pair":
+        return render_strokes(layout_row(payload, rng, gaps=(-0.08, 0.12)), rng), None
     if kind == "crossed out":
         strokes = _crossed_out(payload, rng)
     elif kind == "partial":
@@ -355,8 +362,9 @@ def draw(item: Negative, rng: np.random.Generator) -> tuple[np.ndarray, float | 
     return render_strokes(strokes, rng), None
 
 
-FOREIGN_WEIGHT = 3.0
-"""Characters of other alphabets are the hardest negatives: they come this many times as often as each shape."""
+WEIGHTS = {"foreign": 3.0, "pair": 2.0}
+"""How many times as often as each shape these kinds come: other alphabets' characters are the hardest negatives,
+and two digits stuck together the likeliest when a row is cut into characters."""
 
 
 def make(
@@ -388,10 +396,10 @@ def make(
     list of Negative
         ``(kind, payload)`` items for :func:`draw`.
     """
-    kinds = [k for k in kinds if (k not in ("crossed out", "partial") or own) and (k != "foreign" or foreign)]
+    kinds = [k for k in kinds if (k not in OWN or own) and (k != "foreign" or foreign)]
     if not kinds:
         return []
-    weights = np.array([FOREIGN_WEIGHT if k == "foreign" else 1.0 for k in kinds])
+    weights = np.array([WEIGHTS.get(k, 1.0) for k in kinds])
     chosen = rng.choice(len(kinds), count, p=weights / weights.sum())
     items: list[Negative] = []
     for k in chosen:
@@ -399,6 +407,8 @@ def make(
         payload = None
         if kind in ("crossed out", "partial"):
             payload = own[int(rng.integers(len(own)))]
+        elif kind == "pair":
+            payload = [own[int(i)] for i in rng.integers(len(own), size=2)]
         elif kind == "foreign":
             payload = foreign[int(rng.integers(len(foreign)))]
         items.append((kind, payload))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["CANVAS", "paint", "render_strokes"]
+__all__ = ["CANVAS", "layout_row", "paint", "render_strokes"]
 
 CANVAS = 128
 """Side of the square canvas drawings are rendered on before preprocessing."""
@@ -84,3 +84,33 @@ def paint(ink: np.ndarray, rng: np.random.Generator, light: bool | None = None) 
     image = background * (1 - alpha) + ink_level * alpha
     image += rng.normal(0, rng.uniform(0, 5), image.shape).astype(np.float32)
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _unit_height(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
+    pts = np.concatenate(strokes).astype(np.float64)
+    lo = pts.min(axis=0)
+    height = max(float(np.ptp(pts[:, 1])), 0.25 * float(np.ptp(pts[:, 0])), 1e-6)
+    return [(np.asarray(s, np.float64) - lo) / height for s in strokes]
+
+
+def layout_row(
+    chars: Sequence[Sequence[np.ndarray]], rng: np.random.Generator, gaps: tuple[float, float] | None = None
+) -> list[np.ndarray]:
+    """Put characters' strokes side by side as one person writes a row, in units of the character height.
+
+    Each character is scaled to about the same height (0.85 to 1.1), the baseline wanders and
+    one slant is shared. The gaps are drawn from ``gaps``; by default a third of the rows are
+    written close (-0.08 to 0.15: neighbours touch or overlap a little), the others 0 to 0.6 apart.
+    """
+    out: list[np.ndarray] = []
+    x, shear = 0.0, rng.uniform(-0.25, 0.25)
+    if gaps is None:
+        gaps = (-0.08, 0.15) if rng.random() < 0.3 else (0.0, 0.6)
+    for strokes in chars:
+        scale = rng.uniform(0.85, 1.1)
+        placed = [s * scale for s in _unit_height(strokes)]
+        width = max(float(np.concatenate(placed)[:, 0].max()), 0.05)
+        dy = rng.normal(0, 0.06) + (1 - scale)
+        out += [s + np.array([x, dy]) for s in placed]
+        x += width + rng.uniform(*gaps)
+    return [s + np.stack([-shear * s[:, 1], np.zeros(len(s))], 1) for s in out]

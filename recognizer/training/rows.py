@@ -29,7 +29,7 @@ from ..alphabets import get_alphabet
 from ..reading import ROW_SLOTS, row_input
 from . import datasets
 from .data import Dataset, Unipen, label_indices, load_mnist, load_unipen, prepare
-from .render import paint
+from .render import layout_row, paint
 
 __all__ = ["LENGTHS", "RowSources", "build_rows", "five_digit_rows", "mnist_row", "render_row", "row_labels"]
 
@@ -43,35 +43,9 @@ NO_DIGIT = 10
 """The label of a head with no digit to read: one past the digits."""
 
 
-def _unit_height(strokes: Strokes) -> Strokes:
-    pts = np.concatenate(strokes).astype(np.float64)
-    lo = pts.min(axis=0)
-    height = max(float(np.ptp(pts[:, 1])), 0.25 * float(np.ptp(pts[:, 0])), 1e-6)
-    return [(np.asarray(s, np.float64) - lo) / height for s in strokes]
-
-
-def layout(chars: Sequence[Strokes], rng: np.random.Generator) -> Strokes:
-    """Put characters' strokes side by side as one person writes a row, in units of the character height.
-
-    Each character is scaled to about the same height (0.85 to 1.1), the gaps vary from
-    -0.08 (neighbours touch or overlap) to 0.6, the baseline wanders and one slant is shared.
-    """
-    out: Strokes = []
-    x, shear = 0.0, rng.uniform(-0.25, 0.25)
-    close = rng.random() < 0.3  # some people write digits close together all along
-    for strokes in chars:
-        scale = rng.uniform(0.85, 1.1)
-        placed = [s * scale for s in _unit_height(strokes)]
-        width = max(float(np.concatenate(placed)[:, 0].max()), 0.05)
-        dy = rng.normal(0, 0.06) + (1 - scale)
-        out += [s + np.array([x, dy]) for s in placed]
-        x += width + (rng.uniform(-0.08, 0.15) if close else rng.uniform(0.0, 0.6))
-    return [s + np.stack([-shear * s[:, 1], np.zeros(len(s))], 1) for s in out]
-
-
 def render_row(chars: Sequence[Strokes], rng: np.random.Generator) -> np.ndarray:
     """Draw a row of characters with one pen on a canvas or on paper: uint8 (H, W), either polarity."""
-    strokes = layout(chars, rng)
+    strokes = layout_row(chars, rng)
     height = rng.uniform(40, 110)
     width = max(1, round(rng.uniform(0.05, 0.15) * height))
     pts = np.concatenate(strokes)
