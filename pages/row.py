@@ -52,7 +52,7 @@ def show_readings(rec, image, alphabet: Alphabet) -> None:
 
 def main() -> None:
     widgets.page("row", canvas=True)
-    st.title("🔢 Read a row")
+    st.title("Read a row")
     st.markdown(
         "Write a number or a short word from left to right. Three ways of reading a row of characters compete:"
         " cutting it into characters, one network with a head per position, and a window sliding along it."

@@ -3,10 +3,11 @@
 ==========  ====================================================================
 method      how
 ==========  ====================================================================
-segment     the ink's connected pieces, merged where one character is several
-            (a 5 whose bar is a separate stroke, an i and its dot) and split where
-            neighbours touch; each piece goes through the single-character
-            pipeline, all of them in one batch
+segment     the ink's connected pieces, wide ones cut at their thinnest columns;
+            every run of neighbouring pieces is tried as one character (a 5 whose
+            bar is a separate stroke, an i and its dot, two touching digits cut
+            apart), all of them in one batch through the single-character network,
+            and the grouping it is surest of wins
 multihead   one network reads the whole row, scaled into 28 x 140, with a softmax
             head per position (the labels and "no character"); digits only
 window      the single-character network slid along the row in one batch; the
@@ -14,9 +15,10 @@ window      the single-character network slid along the row in one batch; the
             these" output, sure it is not half of two) are the characters
 ==========  ====================================================================
 
-Segmentation is fastest and reads any length and alphabet; the multi-head
-network needs no cutting, so touching and broken characters cost it nothing,
-but it reads at most :data:`ROW_SLOTS` digits.
+Segmentation reads any length and alphabet; the multi-head network needs no
+cutting, so touching and broken characters cost it nothing, but it reads at
+most :data:`ROW_SLOTS` digits; the sliding window needs no cutting either, but
+the gaps between characters fool it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 
 from .alphabets import Alphabet, get_alphabet
 from .card import ModelCard
-from .preprocess import BOX_SIZE, MODEL_SIZE, Step, find_ink, normalise, preprocess
+from .preprocess import BOX_SIZE, MODEL_SIZE, Step, find_ink, normalise
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -69,6 +71,8 @@ CHAR_WIDTH = 0.9
 WIDTH_PENALTY = 3.0
 CHAR_COST = 0.7
 """Log-probability each character costs: splitting one in two must make the network twice as sure."""
+SKIP_COST = 3.0
+"""Log-probability a piece left out of every character costs (a speck, a stray mark)."""
 WINDOW_WIDTH = 0.7
 """The sliding window's width in row heights: about one character."""
 WINDOW_STRIDE = 0.08
@@ -315,26 +319,25 @@ def _segments(rec, strength: np.ndarray) -> list[tuple[tuple[int, int, int, int]
     best = scores.probabilities.max(axis=1)
     widths = np.array([(c[2][2] - c[2][0]) / height for c in candidates])
     value = np.log(np.maximum(best, 1e-6)) - WIDTH_PENALTY * np.maximum(0, widths - CHAR_WIDTH) - CHAR_COST
-    total = np.full(len(pieces) + 1, -np.inf)
-    total[0], back = 0.0, {}
-    for n, (i, j, _, _) in sorted(enumerate(candidates), key=lambda c: c[1][1]):
-        if total[i] + value[n] > total[j]:
-            total[j], back[j] = total[i] + value[n], n
+    ending: dict[int, list[int]] = {}
+    for n, (_, j, _, _) in enumerate(candidates):
+        ending.setdefault(j, []).append(n)
+    total, back = np.zeros(len(pieces) + 1), [-1] * (len(pieces) + 1)
+    for j in range(1, len(pieces) + 1):
+        total[j] = total[j - 1] - SKIP_COST  # a piece left out: a speck, a stray mark
+        for n in ending.get(j, []):
+            if total[candidates[n][0]] + value[n] > total[j]:
+                total[j], back[j] = total[candidates[n][0]] + value[n], n
     found, j = [], len(pieces)
-    while j > 0 and j in back:
+    while j > 0:
         n = back[j]
+        if n < 0:
+            j -= 1
+            continue
         i, _, box, x = candidates[n]
         found.append((box, x, int(scores.probabilities[n].argmax()), float(best[n])))
         j = i
     return found[::-1]
-
-
-def _character_input(strength: np.ndarray, box: tuple[int, ...], skip: frozenset[Step]) -> np.ndarray | None:
-    """The single-character pipeline on the ink inside one box (light on dark, background known)."""
-    x0, y0, x1, y1 = box
-    crop = np.pad(strength[y0:y1, x0:x1], max(4, (y1 - y0) // 4))
-    pre = preprocess(crop, skip, background=0)
-    return None if pre.is_blank else pre.model_input
 
 
 def _scale_box(box: tuple[int, ...], scale: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:

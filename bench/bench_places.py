@@ -1,0 +1,61 @@
+"""Accuracy of the shipped UNIPEN models on writers from other places, institution by institution.
+
+    python bench/bench_places.py [--alphabets digits,letters]
+
+The headline validation figure (``unipen_places_val``) pools four institutions that
+training never saw (``recognizer.training.datasets.OTHER_PLACES``). This splits it
+by institution and, for letters, into capitals and small letters, next to the
+writers held out of the training institutions (``unipen_val``), with the most
+frequent confusions: where a gap comes from. Drawings are rendered with the
+validation seed, as training renders them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import recognizer
+from recognizer.paths import DEFAULT_DATA_DIR
+from recognizer.training import datasets
+from recognizer.training.data import label_indices, load_unipen, prepare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alphabets", default="digits,letters")
+    args = parser.parse_args()
+    unipen = load_unipen(DEFAULT_DATA_DIR / datasets.UNIPEN_FILE)
+    parts = datasets.unipen_parts(unipen)
+    groups = {place: parts["other places"] & (unipen.sources == place) for place in datasets.OTHER_PLACES}
+    groups["unseen writers, training places"] = parts["validation"]
+    seed = datasets.VALIDATION_SEED_OFFSET
+    for key in args.alphabets.split(","):
+        alphabet = recognizer.get_alphabet(key)
+        y, known = label_indices(alphabet, unipen.labels)
+        small = np.char.islower(unipen.labels.astype(str))
+        sets = {}
+        for name, mask in groups.items():
+            cases = {"": mask} if key == "digits" else {", capitals": mask & ~small, ", small": mask & small}
+            for case, where in cases.items():
+                index = np.flatnonzero(known & where)
+                sets[name + case] = prepare(unipen.subset(index), y[index], seed)
+        for model in alphabet.models:
+            rec = recognizer.load(key, model)
+            print(f"\n{key}_{model}")
+            for name, data in sets.items():
+                predicted = rec.classify(data.x).argmax(axis=1)
+                pairs = zip(data.y, predicted, strict=True)
+                wrong = Counter(f"{alphabet.labels[t]}->{alphabet.labels[p]}" for t, p in pairs if t != p)
+                top = ", ".join(f"{pair} x{n}" for pair, n in wrong.most_common(4))
+                print(f"  {name:42} {np.mean(predicted == data.y):7.2%} of {len(data):5}   {top}")
+
+
+if __name__ == "__main__":
+    main()
