@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from drawing import DIGITS
 from fixtures import mnist_like, write_idx, write_mnist_npz, write_unipen_npz
 
 from recognizer.alphabets import get_alphabet
@@ -15,7 +16,7 @@ from recognizer.training.data import (
     prepare,
     writer_split,
 )
-from recognizer.training.render import render_strokes
+from recognizer.training.render import continental, render_strokes
 
 
 def test_load_mnist_from_npz(tmp_path) -> None:
@@ -100,3 +101,18 @@ def test_label_indices_maps_both_cases_of_letters() -> None:
     idx, known = label_indices(get_alphabet("letters"), ["a", "A", "z", "3"])
     assert idx.tolist()[:3] == [0, 0, 25]
     assert known.tolist() == [True, True, True, False]
+
+
+def test_continental_ones_get_a_long_flag_and_sevens_a_bar() -> None:
+    rng = np.random.default_rng(0)
+    bar = [np.array([[0.5, 0.0], [0.5, 1.0]])]
+    one = continental(bar, "1", rng)
+    pts = np.concatenate(one)
+    assert pts[:, 0].min() < 0.5 - 0.15, "a flag reaching left from the top"
+    assert np.isclose(pts[:, 1].min(), 0.0) and np.isclose(pts[:, 1].max(), 1.0), "as tall as before"
+    seven = [np.array(s, np.float64) for s in DIGITS["7"]]
+    crossed = continental(seven, "7", rng)
+    assert len(crossed) == len(seven) + 1 and np.ptp(crossed[-1][:, 1]) == 0, "one more stroke: a level bar"
+    for strokes, label in ((seven, "3"), (one, "1")):  # other labels, and a 1 with a flag already, stay as they are
+        kept = continental(strokes, label, rng)
+        assert len(kept) == len(strokes) and all(np.array_equal(a, b) for a, b in zip(kept, strokes, strict=True))

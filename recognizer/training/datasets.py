@@ -33,7 +33,7 @@ import numpy as np
 from ..alphabets import Alphabet, get_alphabet
 from . import negatives, runes
 from .data import EMPTY, Dataset, Unipen, label_indices, load_mnist, load_unipen, prepare, writer_split
-from .render import render_strokes
+from .render import continental, render_strokes
 
 __all__ = ["OTHER_PLACES", "RUNE_FONTS", "Sources", "build", "mnist_source", "unipen_parts"]
 
@@ -44,6 +44,9 @@ RUNE_FONTS = {
     "validation": ("NotoSansRunic-Regular.ttf",),
 }
 UNIPEN_RENDERS = {"digits": 3, "letters": 2}
+CONTINENTAL = 0.35
+"""Share of training 1s and 7s drawn the continental way: a 1 with a long flag and a base, a 7 with a bar.
+Writers from other places write them so, and the training institutions seldom do (issue 13's 1 read as 7)."""
 """Training renderings of each UNIPEN sample (brush, size, position and polarity differ each time)."""
 RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
 RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}
@@ -97,7 +100,8 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
     parts = unipen_parts(unipen)
     index = {part: np.flatnonzero(known & mask)[:limit] for part, mask in parts.items()}
     renders = UNIPEN_RENDERS[alphabet.key] if train else 0
-    train_sets = [prepare(unipen.subset(index["train"]), y[index["train"]], seed + r) for r in range(renders)]
+    styled = [(unipen.strokes(int(i)), str(unipen.labels[i])) for i in index["train"]]
+    train_sets = [prepare(styled, y[index["train"]], seed + r, draw=_draw_styled) for r in range(renders)]
     vseed = seed + VALIDATION_SEED_OFFSET
     validation = {
         name: prepare(unipen.subset(index[part]), y[index[part]], vseed) for name, part in UNIPEN_VALIDATION.items()
@@ -124,6 +128,14 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
     sources = Sources(sum(train_sets, EMPTY), validation, description)
     own = {"train": unipen.subset(index["train"]), "validation": unipen.subset(index["unseen"])}
     return _with_negatives(sources, alphabet, unipen, own, seed, limit, train)
+
+
+def _draw_styled(item: tuple[list[np.ndarray], str], rng: np.random.Generator) -> np.ndarray:
+    """A training character as written: some 1s and 7s the continental way (:func:`render.continental`)."""
+    strokes, label = item
+    if rng.random() < CONTINENTAL:
+        strokes = continental(strokes, label, rng)
+    return render_strokes(strokes, rng)
 
 
 def _foreign(alphabet: Alphabet, unipen: Unipen | None, part: str, limit: int | None) -> list:

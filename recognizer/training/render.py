@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["CANVAS", "layout_row", "paint", "render_strokes"]
+__all__ = ["CANVAS", "continental", "layout_row", "paint", "render_strokes"]
 
 CANVAS = 128
 """Side of the square canvas drawings are rendered on before preprocessing."""
@@ -114,3 +114,32 @@ def layout_row(
         out += [s + np.array([x, dy]) for s in placed]
         x += width + rng.uniform(*gaps)
     return [s + np.stack([-shear * s[:, 1], np.zeros(len(s))], 1) for s in out]
+
+
+def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """A 1 or a 7 as much of Europe writes it: a 1 with a long flag (and often a base), a 7 with a bar.
+
+    Other labels, and 1s that have a flag already (wider than a quarter of their height), come back unchanged.
+    """
+    strokes = [np.asarray(s, np.float64) for s in strokes]
+    pts = np.concatenate(strokes)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    width, height = hi - lo
+    if height <= 0:
+        return strokes
+    if label == "1" and width < 0.25 * height:
+        top, bottom = pts[pts[:, 1].argmin()], pts[pts[:, 1].argmax()]
+        reach = rng.uniform(0.3, 0.5) * height
+        flag = np.array([top, top + np.array([-reach * rng.uniform(0.6, 1.0), reach])])
+        strokes = [np.concatenate([flag[::-1], s]) if s is strokes[0] else s for s in strokes]
+        if rng.random() < 0.6:
+            half = rng.uniform(0.2, 0.35) * height
+            strokes.append(bottom + np.array([[-half, 0.0], [half, 0.0]]))
+    elif label == "7":
+        middle = lo[1] + rng.uniform(0.45, 0.6) * height
+        near = pts[np.abs(pts[:, 1] - middle) < 0.1 * height]
+        if len(near):
+            x = float(near[:, 0].max())  # the stem, right of the middle
+            half = rng.uniform(0.15, 0.25) * height
+            strokes.append(np.array([[x - half, middle], [x + half, middle]]))
+    return strokes
