@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -137,9 +138,14 @@ def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Genera
             strokes.append(bottom + np.array([[-half, 0.0], [half, 0.0]]))
     elif label == "7":
         middle = lo[1] + rng.uniform(0.45, 0.6) * height
-        near = pts[np.abs(pts[:, 1] - middle) < 0.1 * height]
-        if len(near):
-            x = float(near[:, 0].max())  # the stem, right of the middle
+        crossings = [  # where the strokes cross the middle; the stem is the rightmost
+            a[0] + (b[0] - a[0]) * (middle - a[1]) / (b[1] - a[1])
+            for s in strokes
+            for a, b in pairwise(s)
+            if (a[1] - middle) * (b[1] - middle) <= 0 and a[1] != b[1]
+        ]
+        if crossings:
+            x = float(max(crossings))
             half = rng.uniform(0.15, 0.25) * height
             strokes.append(np.array([[x - half, middle], [x + half, middle]]))
     return strokes
