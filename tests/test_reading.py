@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 from drawing import DIGITS, FIVE_IN_TWO_STROKES, noisy_photo, row
 from fixtures import LETTER_STROKES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import recognizer
 from recognizer.reading import METHODS, ROW_SHAPE, methods, read, row_input
@@ -94,3 +97,31 @@ def test_to_json_is_the_cli_line(digits) -> None:
     line = digits.read(digit_row("90")).to_json()
     assert line["text"] == "90" and line["method"] == "segment"
     assert [set(c) for c in line["characters"]] == [{"label", "p", "box"}] * 2
+
+
+@st.composite
+def rows(draw) -> np.ndarray:
+    """Odd rows: noise, or random strokes and specks on a flat background; wide, tall or tiny; grey, RGB or RGBA."""
+    h, w = draw(st.integers(8, 160)), draw(st.integers(8, 600))
+    channels = draw(st.sampled_from([0, 3, 4]))
+    if draw(st.booleans()):
+        image = draw(arrays(np.uint8, (h, w)))
+    else:
+        image = np.full((h, w), draw(st.integers(0, 255)), np.uint8)
+        for _ in range(draw(st.integers(1, 8))):
+            points = draw(st.lists(st.tuples(st.integers(-5, w + 5), st.integers(-5, h + 5)), min_size=1, max_size=5))
+            ink = draw(st.integers(0, 255))
+            cv2.polylines(image, [np.array(points, np.int32)], False, ink, draw(st.integers(1, 14)), cv2.LINE_AA)
+    return image if channels == 0 else np.dstack([image] * channels)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows(), st.sampled_from(METHODS), st.none() | st.integers(0, 255))
+def test_any_row_is_read_or_said_blank_never_a_crash(digits, image: np.ndarray, method: str, background) -> None:
+    reading = digits.read(image, method, background)
+    assert reading.text == "".join(c.label for c in reading.characters)
+    assert (reading.blank_reason is None) or not reading.characters
+    for c in reading.characters:
+        x0, y0, x1, y1 = c.box
+        assert 0 <= x0 <= x1 <= image.shape[1] and 0 <= y0 <= y1 <= image.shape[0]
+        assert 0 <= c.p <= 1
