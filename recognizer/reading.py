@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -33,6 +34,9 @@ import numpy as np
 from .alphabets import Alphabet, get_alphabet
 from .card import ModelCard
 from .preprocess import BOX_SIZE, MODEL_SIZE, Step, find_ink, normalise
+
+if TYPE_CHECKING:
+    from .inference import Recognizer
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -293,7 +297,7 @@ def _group_ink(strength: np.ndarray, labels: np.ndarray, group: list[tuple[int, 
     return ink[:, cols[0] : cols[-1] + 1], (x0 + int(cols[0]), y0, x0 + int(cols[-1]) + 1, y1)
 
 
-def _segments(rec, strength: np.ndarray) -> list[tuple[tuple[int, int, int, int], np.ndarray, int, float]]:
+def _segments(rec: Recognizer, strength: np.ndarray) -> list[tuple[tuple[int, int, int, int], np.ndarray, int, float]]:
     """Choose how to group the pieces into characters: the grouping whose characters the network is surest of.
 
     Every run of up to :data:`MAX_PIECES` neighbouring pieces is a candidate character;
@@ -345,14 +349,14 @@ def _scale_box(box: tuple[int, ...], scale: float, shape: tuple[int, ...]) -> tu
     return (max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1))
 
 
-def _read_segments(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Character]:
+def _read_segments(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Character]:
     return [
         Character(rec.alphabet.labels[label], p, _scale_box(box, scale, shape), x)
         for box, x, label, p in _segments(rec, strength)
     ]
 
 
-def _read_window(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Character]:
+def _read_window(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> list[Character]:
     x0, y0, x1, y1 = _ink_box(strength)
     height = y1 - y0
     half = max(1, round(WINDOW_WIDTH * height / 2))
@@ -388,7 +392,7 @@ def _read_window(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]
     ]
 
 
-def _read_multihead(rec, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
+def _read_multihead(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
     model = row_model(rec.alphabet.key)
     row = _fit_row(strength)
     positions = model.positions(row[None])[0]
@@ -402,7 +406,7 @@ def _read_multihead(rec, strength: np.ndarray, scale: float, shape: tuple[int, .
     return Reading("".join(c.label for c in characters), "multihead", characters, row=row, positions=positions)
 
 
-def read(rec, image: np.ndarray, method: str = DEFAULT_METHOD, background: float | None = None) -> Reading:
+def read(rec: Recognizer, image: np.ndarray, method: str = DEFAULT_METHOD, background: float | None = None) -> Reading:
     """Read a row of characters.
 
     Parameters

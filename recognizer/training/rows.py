@@ -107,12 +107,8 @@ def _draw(item: tuple[str, object], rng: np.random.Generator) -> tuple[np.ndarra
     return render_row(payload, rng), None
 
 
-def _to_row(image: np.ndarray, background: float | None) -> np.ndarray | None:
-    return row_input(image, background)
-
-
 def _prepare_rows(items: list, labels: list[np.ndarray], seed: int) -> Dataset:
-    return prepare(items, np.stack(labels) if labels else np.zeros((0, ROW_SLOTS)), seed, _draw, to_input=_to_row)
+    return prepare(items, np.stack(labels) if labels else np.zeros((0, ROW_SLOTS)), seed, _draw, to_input=row_input)
 
 
 def _random_rows(indices: np.ndarray, count: int, rng: np.random.Generator) -> list[np.ndarray]:
