@@ -35,6 +35,10 @@ def show_validation(card: ModelCard) -> None:
     with st.container(horizontal=True, gap="medium"):
         for name, (accuracy, samples) in card.accuracies.items():
             st.metric(validation_title(name), builders.percent(accuracy), help=f"{samples:,} samples", width="content")
+    for name, result in card.validation.items():
+        if groups := result.get("by_group"):
+            parts = ", ".join(f"{g} {builders.percent(f['accuracy'])} of {f['samples']:,}" for g, f in groups.items())
+            st.caption(f"{validation_title(name)}, place by place: {parts}")
     first, result = next(iter(card.validation.items()))
     if confusions := result.get("top_confusions"):
         pairs = ", ".join(f"{c['true']} → {c['predicted']} ({c['count']})" for c in confusions[:5])

@@ -99,6 +99,8 @@ def test_one_epoch_writes_a_loadable_model_with_its_card(data_dir: Path, tmp_pat
     for name in ("unipen_places_val", "unipen_val"):
         assert 0 <= on_disk["validation"][name]["accuracy"] <= 1
         assert len(on_disk["validation"][name]["confusion_matrix"]) == 10
+    places = on_disk["validation"]["unipen_places_val"]
+    assert places["by_group"] == {"art": {"accuracy": places["accuracy"], "samples": places["samples"]}}
     assert on_disk["training"]["seconds"] > 0 and on_disk["command"].startswith("python -m recognizer train")
     assert "elastic" in on_disk["augmentation"]
     assert progress[0][0] == 0.0 and progress[-1][0] == 1.0

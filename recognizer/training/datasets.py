@@ -80,6 +80,8 @@ class Sources:
     description: dict[str, object] = field(default_factory=dict)
     negatives: dict[str, dict[str, Dataset]] = field(default_factory=dict)
     """Validation sets of "none of these" drawings, by kind (label: the alphabet's class count)."""
+    groups: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Validation sets made of consecutive groups (the institutions of ``unipen_places_val``): name -> samples."""
 
 
 def unipen_parts(unipen: Unipen) -> dict[str, np.ndarray]:
@@ -103,8 +105,11 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
     styled = [(unipen.strokes(int(i)), str(unipen.labels[i])) for i in index["train"]]
     train_sets = [prepare(styled, y[index["train"]], seed + r, draw=_draw_styled) for r in range(renders)]
     vseed = seed + VALIDATION_SEED_OFFSET
+    places = {place: index["other places"][unipen.sources[index["other places"]] == place] for place in OTHER_PLACES}
+    by_place = {place: prepare(unipen.subset(i), y[i], vseed) for place, i in places.items()}
     validation = {
-        name: prepare(unipen.subset(index[part]), y[index[part]], vseed) for name, part in UNIPEN_VALIDATION.items()
+        "unipen_places_val": sum(by_place.values(), EMPTY),
+        "unipen_val": prepare(unipen.subset(index["validation"]), y[index["validation"]], vseed),
     }
 
     def writers(part: str) -> int:
@@ -125,7 +130,8 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
             **{f"{name}_writers": writers(part) for name, part in UNIPEN_VALIDATION.items()},
         }
     }
-    sources = Sources(sum(train_sets, EMPTY), validation, description)
+    groups = {"unipen_places_val": {place: len(data) for place, data in by_place.items() if len(data)}}
+    sources = Sources(sum(train_sets, EMPTY), validation, description, groups=groups)
     own = {"train": unipen.subset(index["train"]), "validation": unipen.subset(index["unseen"])}
     return _with_negatives(sources, alphabet, unipen, own, seed, limit, train)
 

@@ -243,6 +243,15 @@ def _run_record(seed: int, limit: int | None, seconds: float, code: str | None, 
     }
 
 
+def _group_accuracies(right: np.ndarray, groups: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Accuracy of each group of consecutive samples (``groups``: name -> count, none empty), with its count."""
+    ends = np.cumsum(list(groups.values()))
+    return {
+        name: {"accuracy": round(float(right[end - n : end].mean()), 5), "samples": n}
+        for (name, n), end in zip(groups.items(), ends, strict=True)
+    }
+
+
 def _print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", flush=True)
 
@@ -337,6 +346,8 @@ def train(
     for set_name, data in sources.validation.items():
         predicted = scores(data.x)[:, : spec.num_classes].argmax(axis=1)  # the best real class, as top_k shows
         result = validation[set_name] = evaluate_predictions(data.y, predicted, spec.labels).to_dict()
+        if groups := sources.groups.get(set_name):
+            result["by_group"] = _group_accuracies(data.y == predicted, groups)
         report(1.0, f"{set_name}: accuracy {result['accuracy']:.2%} on {result['samples']} samples")
     rejection = rejection_figures(spec.key, sources, lambda x: scores(x)[:, spec.num_classes])
     for set_name, f in rejection.figures.items():
