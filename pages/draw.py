@@ -115,12 +115,11 @@ def lab(alphabet: Alphabet, model: str, mode: str) -> None:
 
 def main() -> None:
     widgets.page("draw", canvas=True)
-    st.title("✍️ Handwriting Lab")
-    with st.container(key="intro"):  # left out on a phone (style.css), so the prediction fits under the canvas
-        st.markdown(
-            "Draw a character: after every stroke a neural network guesses what it is, "
-            "and shows how it sees your drawing, layer by layer."
-        )
+    widgets.heading(
+        "✍️ Handwriting Lab",
+        "Draw a character: after every stroke a neural network guesses what it is, "
+        "and shows how it sees your drawing, layer by layer.",
+    )
     with st.container(horizontal=True, gap="medium", key="controls"):
         alphabet = widgets.pick_alphabet()
         model = widgets.pick_model(alphabet)

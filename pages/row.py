@@ -52,12 +52,11 @@ def show_readings(rec, image, alphabet: Alphabet) -> None:
 
 def main() -> None:
     widgets.page("row", canvas=True)
-    st.title("Read a row")
-    with st.container(key="intro"):  # left out on a phone (style.css), so the canvas fits on the screen
-        st.markdown(
-            "Write a number or a short word from left to right. Three ways of reading a row of characters compete:"
-            " cutting it into characters, one network with a head per position, and a window sliding along it."
-        )
+    widgets.heading(
+        "Read a row",
+        "Write a number or a short word from left to right. Three ways of reading a row of characters compete:"
+        " cutting it into characters, one network with a head per position, and a window sliding along it.",
+    )
     with st.container(horizontal=True, gap="medium", key="controls"):
         alphabet = widgets.pick_alphabet()
     if widgets.model_missing(alphabet, alphabet.models[0]):

@@ -35,6 +35,7 @@ __all__ = [
     "chart",
     "check_model_file",
     "drawn_image",
+    "heading",
     "load_recognizer",
     "model_missing",
     "models_dir",
@@ -101,6 +102,14 @@ def page(name: str, canvas: bool = False) -> None:
     if canvas:
         canvas_fixes()
         arriving(name)
+
+
+def heading(title: str, intro: str) -> None:
+    """The page's title and what it is for; the latter is left out on a phone (style.css), to keep the canvas and
+    its result on the screen."""
+    st.title(title)
+    with st.container(key="intro"):
+        st.markdown(intro)
 
 
 def through_app() -> None:
