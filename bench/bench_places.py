@@ -45,7 +45,8 @@ def main() -> None:
             cases = {"": mask} if key == "digits" else {", capitals": mask & ~small, ", small": mask & small}
             for case, where in cases.items():
                 index = np.flatnonzero(known & where)
-                sets[name + case] = prepare(unipen.subset(index), y[index], seed)
+                if len(index):  # uqb wrote capitals only
+                    sets[name + case] = prepare(unipen.subset(index), y[index], seed)
         for model in alphabet.models:
             rec = recognizer.load(key, model)
             print(f"\n{key}_{model}")
