@@ -47,7 +47,7 @@ def show_prediction(alphabet: Alphabet, res: Result) -> None:
         st.html(builders.probability_bars(alphabet, res.top_k))
         if res.is_rejected:
             st.warning(
-                f"This looks like none of the {alphabet.title.lower()} to the network: besides them it learned"
+                f"This looks like none of the {alphabet.noun} to the network: besides them it learned"
                 " scribbles, shapes and other alphabets' characters, and this drawing is more like those."
                 f" Draw {alphabet.prompt}.",
                 icon=":material/block:",

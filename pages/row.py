@@ -67,7 +67,7 @@ def main() -> None:
     if rec is None:
         return
     if image is None:
-        st.info(f"Write a few characters of the {alphabet.title.lower()} in a row.", icon="✏️")
+        st.info(f"Write a few characters of the {alphabet.noun} in a row.", icon="✏️")
         return
     show_readings(rec, image, alphabet)
     st.markdown(WHEN)

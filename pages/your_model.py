@@ -76,7 +76,7 @@ def pick_file(alphabet: Alphabet) -> tuple[str, Checked | None]:
         key="model_upload",
     )
     if file is None:
-        st.info(f"Upload a classifier of {alphabet.title.lower()} to check it.", icon=":material/upload_file:")
+        st.info(f"Upload a classifier of {alphabet.noun} to check it.", icon=":material/upload_file:")
         return "", None
     key, labels = (file.name, file.file_id), output_labels()
     return file.name, widgets.check_model_file(alphabet, file.name, key, data=file.getvalue(), labels=labels)

@@ -14,6 +14,8 @@ from . import paths
 
 __all__ = ["ALPHABETS", "MODEL_TITLES", "Alphabet", "get_alphabet"]
 
+COMMON_WORDS = {"Digits"}
+"""First words of titles that are lower case inside a sentence (Latin and Elder Futhark are names)."""
 MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)", "row": "multi-head row reader"}
 """Display names of the model architectures."""
 
@@ -64,6 +66,12 @@ class Alphabet:
     chart: str | None = None
     foreign: Mapping[str, str] = field(default_factory=dict)
     row_model: str | None = None
+
+    @property
+    def noun(self) -> str:
+        """The title as a sentence uses it: ``"digits"``, ``"Latin letters"``, ``"Elder Futhark runes"``."""
+        first, _, rest = self.title.partition(" ")
+        return f"{first.lower()} {rest}".strip() if first in COMMON_WORDS else self.title
 
     def __post_init__(self) -> None:
         if not len(self.labels) == len(self.names) == len(self.transliterations):

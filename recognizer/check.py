@@ -217,7 +217,7 @@ def _label_index(alphabet: Alphabet, label: str) -> int | None:
     try:
         return alphabet.index(label.strip())
     except ValueError:
-        raise ValueError(f"{label.strip()!r} is not a label of the {alphabet.title.lower()}") from None
+        raise ValueError(f"{label.strip()!r} is not a label of the {alphabet.noun}") from None
 
 
 def _canonical(images: list[np.ndarray], placement: str) -> np.ndarray:

@@ -263,7 +263,7 @@ def _keep_drawing() -> None:
 
 def _model_error(alphabet: Alphabet, model: str, problem: object) -> None:
     st.error(
-        f"**The {alphabet.title.lower()} model cannot be used.** {problem}\n\n"
+        f"**The {alphabet.noun} model cannot be used.** {problem}\n\n"
         f"Train it with `python -m recognizer train --alphabet {alphabet.key} --model {model}`.",
         icon=":material/error:",
     )
@@ -285,7 +285,7 @@ def load_recognizer(alphabet: Alphabet, model: str) -> Recognizer | None:
     path = alphabet.model_path(model)
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     try:
-        with st.spinner(f"Loading the {alphabet.title.lower()} model…"):
+        with st.spinner(f"Loading the {alphabet.noun} model…"):
             return get_recognizer(alphabet.key, model, stamp)
     except recognizer.ModelFileError as err:
         _model_error(alphabet, model, err)

@@ -302,7 +302,7 @@ def train(
     report = on_progress or (lambda fraction, message: None)
     started, code = time.perf_counter(), _code_version()
 
-    report(0.0, f"rendering and preprocessing {spec.title.lower()} training data")
+    report(0.0, f"rendering and preprocessing {spec.noun} training data")
     sources = datasets.build(spec.key, data_dir, seed=seed, limit=limit)
     report(
         0.0,
