@@ -11,10 +11,10 @@ from recognizer.reading import METHOD_TITLES, Reading, methods
 
 WHEN = (
     "**When each wins.** Segmentation cuts the row into pieces and lets the single-character network judge every"
-    " way of grouping them: it reads any length and any alphabet, and wins whenever characters stand apart or"
-    " barely touch. The multi-head network reads the whole row at once, so touching, overlapping and broken"
-    " digits cost it nothing, but it knows only digits and at most five of them; the sliding window needs"
-    " no cutting either, yet it is slow and easily fooled by the gaps between characters."
+    " way of grouping them: it reads any length and any alphabet, and wins when characters stand apart or barely"
+    " touch. The multi-head network needs no cutting, so it counts touching and overlapping digits right far more"
+    " often, but it reads only digits, at most five, and is less sure of each; the sliding window needs no cutting"
+    " either, yet the gaps between characters fool it."
 )
 
 
