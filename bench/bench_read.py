@@ -1,6 +1,6 @@
 """Benchmark: reading rows of five digits, every method, for accuracy and speed.
 
-    python bench/bench_read.py [--rows 500] [--methods segment,window,multihead] [--seed 1]
+    python bench/bench_read.py [--rows 500] [--methods segment,multihead,window] [--seed 1] [--model M]
 
 Rows are five digits by one UNIPEN writer, written with one pen at varied size and
 spacing (neighbours may touch) on a canvas or on paper (``recognizer.training.rows``):
@@ -53,8 +53,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=500, help="rows per set")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--model", help="the single-character model: a shipped name or a .keras path")
     args = parser.parse_args()
-    rec = recognizer.load("digits")
+    rec = recognizer.load("digits", args.model)
     sets = test_rows(args.rows, args.seed)
     print(f"{'set':16} {'method':10} {'rows':>7} {'digits':>7} {'count off':>9} {'median':>8} {'p95':>8}")
     for method in args.methods.split(","):
