@@ -266,21 +266,9 @@ def test_a_model_without_that_output_never_rejects(tmp_path: Path) -> None:
     assert res.none_probability == 0 and not res.is_rejected and res.probabilities.sum() == pytest.approx(1)
 
 
-NO_CLOSED_SHAPES = "no closed shapes such as hearts among the negatives yet"
-KNOWN_MISSES = {
-    ("digits", "heart"): f"the digits CNN reads a heart as 0: {NO_CLOSED_SHAPES}",
-    ("letters", "heart"): f"the letters CNN reads a heart as O: {NO_CLOSED_SHAPES}",
-    ("runes", "heart"): f"the runes CNN reads a heart as ingwaz, a diamond: {NO_CLOSED_SHAPES}",
-}
-
-
 @pytest.mark.parametrize("alphabet", ["digits", "letters", "runes"])
 @pytest.mark.parametrize("shape", list(NOT_CHARACTERS))
-def test_the_shipped_cnns_say_none_of_these_to_shapes_that_are_no_character(
-    alphabet: str, shape: str, request: pytest.FixtureRequest
-) -> None:
-    if (alphabet, shape) in KNOWN_MISSES:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_MISSES[alphabet, shape], strict=True))
+def test_the_shipped_cnns_say_none_of_these_to_shapes_that_are_no_character(alphabet: str, shape: str) -> None:
     if not model_file(alphabet).is_file():
         pytest.skip(f"{model_file(alphabet)} not trained yet")
     res = recognizer.load(alphabet).recognize(canvas(draw(NOT_CHARACTERS[shape])), background=0)
