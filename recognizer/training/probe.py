@@ -12,8 +12,8 @@ draws (white ink on black) and small enough to ship. They are:
   MNIST test, as stored (28x28, white on black);
 - ``description``: JSON saying where every part came from.
 
-Only writers on the training side of :func:`~recognizer.training.data.writer_split`
-are used (the split every shipped model was validated with), so no UNIPEN probe
+Only training writers are used (:func:`~recognizer.training.datasets.unipen_parts`:
+not the held-out institutions, not the held-out writers of the others), so no UNIPEN probe
 drawing is in any shipped model's validation set (the MNIST slice, by design, is
 part of the digits models' MNIST test validation). Within a class, samples are
 taken round-robin over writers in a seeded random order: every writer gives one
@@ -46,8 +46,8 @@ import numpy as np
 from .. import paths
 from ..alphabets import Alphabet, get_alphabet
 from ..preprocess import preprocess
-from .data import Unipen, load_mnist, load_unipen, writer_split
-from .datasets import UNIPEN_FILE, mnist_source
+from .data import Unipen, load_mnist, load_unipen
+from .datasets import UNIPEN_FILE, mnist_source, unipen_parts
 
 __all__ = ["CANVAS", "PROBE_FILE", "build_probe", "draw_probe", "main", "summary"]
 
@@ -269,7 +269,7 @@ def build_probe(data_dir: str | Path, out: str | Path, per_class: int = 50, mnis
     """
     data_dir, out = Path(data_dir), Path(out)
     unipen = load_unipen(data_dir / UNIPEN_FILE)
-    training_side = ~writer_split(unipen.writers)
+    training_side = unipen_parts(unipen)["train"]
     parts, description = {}, {}
     for key in ("digits", "letters"):
         x, y, info = _unipen_part(unipen, get_alphabet(key), training_side, per_class, seed)
@@ -277,8 +277,8 @@ def build_probe(data_dir: str | Path, out: str | Path, per_class: int = 50, mnis
         description[key] = {"file": UNIPEN_FILE, **info}
     parts["mnist_x"], parts["mnist_y"], description["mnist"] = _mnist_part(mnist_source(data_dir), mnist)
     description["unipen_selection"] = {
-        "writers": "only writers for whom recognizer.training.data.writer_split(writers) is False (the training "
-        "side of the 15% by-writer split every shipped model was validated with), so no drawing is in a "
+        "writers": "only training writers (recognizer.training.datasets.unipen_parts: neither the institutions "
+        "held out of training nor the 15% of writers held out of the others), so no drawing is in a "
         "shipped model's validation set",
         "order": "per class (and per case for letters), writers in a seeded random order, round-robin: every "
         "writer gives one sample before any gives a second; within a round, writers with fewer samples in the "
