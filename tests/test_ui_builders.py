@@ -14,6 +14,7 @@ from recognizer.alphabets import ALPHABETS, Alphabet
 from recognizer.card import ModelCard
 from recognizer.layers import KINDS, LayerInfo
 from recognizer.preprocess import preprocess
+from recognizer.reading import Character, Reading
 
 DIGITS, RUNES = ALPHABETS["digits"], ALPHABETS["runes"]
 # Labels and a name that would break the HTML if written as they are.
@@ -207,3 +208,21 @@ def test_the_output_layer_has_a_column_for_none_of_these() -> None:
     raw = np.full(11, 1 / 11, np.float32)
     html = builders.layer_cards(layers, {"output": raw}, DIGITS, card=card)
     assert html.count('class="hl-col"') == 11 and "<span>∅</span>" in html and 'title="none of these: 9.0%"' in html
+
+
+def test_a_reading_card_has_the_boxes_and_an_input_per_character() -> None:
+    x = np.zeros((28, 28), np.float32)
+    reading = Reading(
+        "17", "segment", [Character("1", 0.9, (2, 2, 10, 30), x), Character("7", 0.8, (12, 2, 20, 30), x)]
+    )
+    html = builders.reading_card(reading, np.zeros((40, 60), np.uint8), DIGITS)
+    assert html.count("<img") == 3 and "1: 1</strong> 90.0%" in html and "2: 7</strong> 80.0%" in html
+
+
+def test_the_position_table_marks_each_heads_best() -> None:
+    positions = np.full((5, 11), 0.01, np.float32)
+    positions[:, 10] = 0.9
+    positions[0, :] = 0.0
+    positions[0, 3] = 1.0
+    html = builders.position_table(positions, DIGITS)
+    assert html.count("<tr>") == 6 and html.count('class="hl-best"') == 5 and ">100<" in html

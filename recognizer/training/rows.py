@@ -193,7 +193,7 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
     description = {
         "generator": "recognizer.training.rows",
         "train_rows": {k: cap(v) for k, v in TRAIN_ROWS.items()} if train else 0,
-        "lengths": dict(zip(LENGTHS, LENGTH_WEIGHTS, strict=True)),
+        "lengths": {str(n): w for n, w in zip(LENGTHS, LENGTH_WEIGHTS, strict=True)},
         "mnist": "training digits; 30% of rows pasted exactly, the rest with varied gaps, sizes and offsets",
         "unipen": "training writers; one pen per row, shared slant, gaps from touching to wide",
         "validation": {
