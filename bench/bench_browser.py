@@ -15,10 +15,13 @@ the median and p95 of both round trips of each app, and Handwriting Lab's median
 a multiple of the floor's. ``--cdp`` also counts, per stroke, the bytes the server
 sends to the browser and the page's elements (its round trips are then slower and
 not comparable). ``--page why`` measures the Why models fail page instead: to its
-variants strip ("prediction") and to every sweep plot and saliency map. Not part of pytest::
+variants strip ("prediction") and to every sweep plot and saliency map; ``--page row``
+the Read a row page: to the segmentation's reading and to every reader's result and the
+heads' table. Not part of pytest::
 
     python bench/bench_browser.py --strokes 30
     python bench/bench_browser.py --page why --app lab
+    python bench/bench_browser.py --page row --app lab --strokes 20
     python bench/bench_browser.py --show-all            # all feature maps of every layer
     python bench/bench_browser.py --app lab --url http://localhost:8501/
 """
@@ -51,6 +54,7 @@ TITLES = {"floor": "floor", "lab": "Handwriting Lab"}
 PAGES = {
     "draw": {"path": "", "result": PREDICTION, "last": ".hl-layers .hl-cols"},  # the output layer's card
     "why": {"path": "why", "result": ".hl-variants", "last": ".hl-saliency section:nth-child(3)"},
+    "row": {"path": "row", "result": PREDICTION, "last": ".hl-positions"},  # every reader, the heads' table last
 }
 FLOOR = {"path": "", "result": PREDICTION, "last": None}  # no layers: its "everything" is its prediction
 
