@@ -1,5 +1,20 @@
-"""Shared test setup: TensorFlow stays quiet (pyproject.toml puts the repo and tests/ on the path)."""
+"""Shared test setup: TensorFlow stays quiet (pyproject.toml puts the repo and tests/ on the path), and the small
+training-data folder the training tests share."""
 
 import os
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder like ``../shared/data``: synthetic MNIST, and UNIPEN strokes by 24 writers."""
+    from fixtures import write_mnist_npz, write_unipen_npz
+
+    folder = tmp_path_factory.mktemp("data")
+    write_mnist_npz(folder / "mnist.npz")
+    write_unipen_npz(folder / "unipen_dev.npz", writers=24)
+    return folder

@@ -7,22 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from drawing import DIGITS
-from fixtures import write_mnist_npz, write_unipen_npz
 
 from recognizer.card import ModelCard
 from recognizer.reading import ROW_SHAPE, ROW_SLOTS
-from recognizer.training import datasets, rows
+from recognizer.training import rows
 from recognizer.training.architectures import build_row_cnn
 from recognizer.training.render import layout_row
 from recognizer.training.train import train_rows
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("data")
-    write_mnist_npz(folder / datasets.MNIST_FILE)
-    write_unipen_npz(folder / datasets.UNIPEN_FILE, writers=24)
-    return folder
 
 
 def test_a_row_is_laid_out_left_to_right_one_character_height_high() -> None:

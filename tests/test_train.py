@@ -8,7 +8,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from fixtures import write_mnist_npz, write_unipen_npz
 
 import recognizer
 from recognizer.card import ModelCard
@@ -33,14 +32,6 @@ def characters(data: datasets.Dataset, alphabet: str) -> datasets.Dataset:
     """The alphabet's characters of a set, without its "none of these" drawings."""
     keep = data.y < recognizer.get_alphabet(alphabet).num_classes
     return datasets.Dataset(data.x[keep], data.y[keep])
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("data")
-    write_mnist_npz(folder / datasets.MNIST_FILE)
-    write_unipen_npz(folder / datasets.UNIPEN_FILE, writers=24)
-    return folder
 
 
 def test_digits_sources_hold_out_institutions_and_writers(data_dir: Path, few_negatives: int) -> None:
