@@ -12,6 +12,8 @@ The labels (Unicode glyphs, futhark order) come from
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -30,6 +32,7 @@ Stroke = np.ndarray
 # direction do not make a new variant: they do not change the raster.
 _STAFF_L = [(0.3, 0.0), (0.3, 1.0)]  # staff of runes whose branches go to the right
 _STAFF_C = [(0.5, 0.0), (0.5, 1.0)]  # centred staff
+_RING = [(0.5 + 0.3 * math.sin(a), 0.5 - 0.3 * math.cos(a)) for a in np.linspace(0, 2 * math.pi, 13)]
 _RAW_TEMPLATES: dict[str, list[list[list[tuple[float, float]]]]] = {
     "fehu": [  # ᚠ staff, two branches rising to the right
         [_STAFF_L, [(0.3, 0.3), (0.75, 0.0)], [(0.3, 0.6), (0.75, 0.3)]],
@@ -127,6 +130,7 @@ _RAW_TEMPLATES: dict[str, list[list[list[tuple[float, float]]]]] = {
         [[(0.5, 0.2), (0.8, 0.5), (0.5, 0.8), (0.2, 0.5), (0.5, 0.2)]],  # diamond
         [[(0.5, 0.0), (0.8, 0.5), (0.5, 1.0), (0.2, 0.5), (0.5, 0.0)]],  # tall diamond
         [[(0.2, 0.0), (0.8, 0.5), (0.2, 1.0)], [(0.8, 0.0), (0.2, 0.5), (0.8, 1.0)]],  # crossed lines (ᛝ)
+        [_RING],  # rounded, as some fonts and hands draw it
     ],
     "dagaz": [  # ᛞ bow tie
         [

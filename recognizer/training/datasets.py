@@ -62,12 +62,13 @@ bare Λ, which is how many people write a 1 with a long flag. Validation keeps t
 NOT_NEGATIVES = {
     "digits": {"triangle"},
     "letters": {"partial", "pair"},
-    "runes": {"partial", "pair", "square", "triangle"},
+    "runes": {"partial", "pair", "square", "triangle", "cloud"},
 }
 """Kinds of negatives an alphabet does without. A piece of a letter or a rune is often another one (C of O,
 L of E, < of X), and so are two letters side by side (rn of m): only digits get partial strokes and pairs. A
 triangle on its base is how some people write a 1 (a long flag and a base); runes are made of triangles and
-boxes on their corners (ᚦ, ᛞ, ᛜ: with them, 5% of an unseen font's runes were turned away)."""
+boxes on their corners (ᚦ, ᛞ, ᛜ: with them, 5% of an unseen font's runes were turned away), and a ᛜ drawn round
+is a ring of a few bumps, like a cloud."""
 OTHER_PLACES = ("art", "ced", "ibm", "uqb")
 """UNIPEN institutions held out of training entirely: their writers measure what a stranger gets. Four of
 the sixteen, 75 writers between them, with 3,708 digits, 9,511 capitals and 9,274 small letters."""

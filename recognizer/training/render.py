@@ -120,6 +120,8 @@ def layout_row(
 def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Generator) -> list[np.ndarray]:
     """A 1 or a 7 as much of Europe writes it: a 1 with a long flag (and often a base), a 7 with a bar.
 
+    A fifth of the flags reach most of the way down: some people write a 1 as a bare Λ.
+
     Other labels, and 1s that have a flag already (wider than a quarter of their height), come back unchanged.
     """
     strokes = [np.asarray(s, np.float64) for s in strokes]
@@ -130,7 +132,7 @@ def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Genera
         return strokes
     if label == "1" and width < 0.25 * height:
         top, bottom = pts[pts[:, 1].argmin()], pts[pts[:, 1].argmax()]
-        reach = rng.uniform(0.3, 0.5) * height
+        reach = rng.uniform(0.3, 0.5) * height if rng.random() < 0.8 else rng.uniform(0.55, 0.85) * height
         flag = np.array([top, top + np.array([-reach * rng.uniform(0.6, 1.0), reach])])
         strokes = [np.concatenate([flag[::-1], s]) if s is strokes[0] else s for s in strokes]
         if rng.random() < 0.6:
