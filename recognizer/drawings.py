@@ -125,6 +125,15 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+"""Control characters that are not white space: none belongs in a name, and PostgreSQL cannot keep a NUL."""
+
+
+def _tidy(text: object) -> str:
+    """A name as typed: control characters dropped, every run of white space one space, none at the ends."""
+    return " ".join(_CONTROL.sub("", str(text)).split())
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -140,8 +149,8 @@ def custom_alphabet(title: str, labels: Sequence[str]) -> Alphabet:
     ValueError
         An empty or too long name or label, a repeated label, too few or too many labels.
     """
-    title = " ".join(str(title).split())
-    labels = [" ".join(str(label).split()) for label in labels]
+    title = _tidy(title)
+    labels = [_tidy(label) for label in labels]
     labels = [label for label in labels if label]
     low, high = LABELS_PER_ALPHABET
     if not title:
@@ -300,7 +309,7 @@ class DrawingStore:
             The database could not store it.
         """
         spec = self.alphabet(alphabet)
-        writer = " ".join(str(writer).split())[: MAX_NAME_CHARS * 2]
+        writer = _tidy(writer)[: MAX_NAME_CHARS * 2]
         if spec is None:
             raise ValueError(f"Unknown alphabet {alphabet!r}.")
         if label not in spec.labels:
@@ -366,7 +375,8 @@ class DrawingStore:
         with self._transaction("read the drawings") as conn:
             rows = conn.execute(query).all()
         return [
-            Drawing(r.id, r.alphabet, r.label, r.writer, r.created, _strokes(r.strokes), bytes(r.png)) for r in rows
+            Drawing(r.id, r.alphabet, r.label, r.writer, _utc(r.created), _strokes(r.strokes), bytes(r.png))
+            for r in rows
         ]
 
     # ---- export and import ------------------------------------------------
@@ -448,7 +458,7 @@ class DrawingStore:
             {
                 "alphabet": alphabet.key,
                 "label": label,
-                "writer": " ".join(writer.split())[: MAX_NAME_CHARS * 2] or "imported",
+                "writer": _tidy(writer)[: MAX_NAME_CHARS * 2] or "imported",
                 "created": created or now,
                 "strokes": _strokes_json(strokes),
                 "png": png,
@@ -463,9 +473,14 @@ class DrawingStore:
 _Item = tuple[str, str, list[np.ndarray], bytes, datetime | None]
 
 
+def _utc(when: datetime) -> datetime:
+    """A time in UTC; a time without a zone (SQLite keeps none) already is."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 def _time(text: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(text)
+        return _utc(datetime.fromisoformat(text))
     except (TypeError, ValueError):
         return None
 
