@@ -10,6 +10,8 @@ pages = [
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("pages/row.py", title="Read a row", icon=":material/pin:"),
     st.Page("pages/why.py", title="Why models fail", icon=":material/psychology_alt:"),
+    st.Page("pages/collect.py", title="Collect", icon=":material/collections:"),
+    st.Page("pages/train.py", title="Train", icon=":material/school:"),
     st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     st.Page("pages/your_model.py", title="Your model", icon=":material/upload_file:"),
 ]

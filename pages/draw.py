@@ -121,7 +121,7 @@ def main() -> None:
         "and shows how it sees your drawing, layer by layer.",
     )
     with st.container(horizontal=True, gap="medium", key="controls"):
-        alphabet = widgets.pick_alphabet()
+        alphabet = widgets.pick_alphabet(own=True)
         model = widgets.pick_model(alphabet)
         mode = widgets.pick_input()
     widgets.chart(alphabet)

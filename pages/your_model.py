@@ -98,7 +98,7 @@ def main() -> None:
     show_verdict(alphabet, checked, name)
     show_details(alphabet, checked)
     if checked.recognizer is not None and st.button("Draw with this model", icon=":material/draw:", type="primary"):
-        st.session_state[widgets.DRAW_WITH_YOURS] = True
+        st.session_state[widgets.DRAW_WITH] = widgets.YOURS
         st.switch_page("pages/draw.py")
 
 

@@ -40,6 +40,8 @@ VALIDATION_TITLES = {
     "mnist_rows_test": "MNIST test, 5 digits in 28 x 140: whole rows",
     "unipen_places_rows_val": "rows of 5 by writers from other places",
     "unipen_rows_val": "rows of 5 by unseen writers",
+    "users_val": "your held-out drawings",
+    "shipped_users_val": "the shipped model, on your held-out drawings",
 }
 """How the pages name the validation sets that training records by key."""
 

@@ -13,7 +13,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from .alphabets import ALPHABETS
+from .alphabets import ALPHABETS, get_alphabet
+from .drawings import StoreError
 from .imageio import ImageReadError, read_image
 from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
 from .reading import DEFAULT_METHOD, METHODS, methods
@@ -79,7 +80,6 @@ def _labels(given: str | None) -> list[str] | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .alphabets import get_alphabet
     from .inference import check_model
 
     checked = check_model(args.model, args.alphabet, _labels(args.labels))
@@ -113,13 +113,16 @@ def _train(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow starts: see recognizer.backend
     from .training.train import ROW_EPOCHS, train, train_rows
 
+    command = "python -m recognizer " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
+    if args.drawings:
+        return _train_collected(args, command)
+    get_alphabet(args.alphabet)
     if args.model == "row":
         if ALPHABETS[args.alphabet].row_model != "row":
             print(f"error: no row model for {args.alphabet}; only digits have one", file=sys.stderr)
             return 2
         train_rows(in_repo(args.data_dir), args.epochs or ROW_EPOCHS, in_repo(args.out), args.seed, args.limit)
         return 0
-    command = "python -m recognizer " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     train(
         args.alphabet,
         args.model,
@@ -129,6 +132,26 @@ def _train(args: argparse.Namespace) -> int:
         args.seed,
         args.limit,
         command=command,
+    )
+    return 0
+
+
+def _train_collected(args: argparse.Namespace, command: str | None) -> int:
+    from .training.collected import load_collected, train_collected
+    from .training.train import print_progress
+
+    collected = load_collected(args.drawings if "://" in args.drawings else in_repo(args.drawings), args.alphabet)
+    train_collected(
+        collected,
+        args.name,
+        out=in_repo(args.out) if args.out != MODELS_DIR else None,
+        fine_tune=False if args.from_scratch else None,
+        epochs=args.epochs,
+        data_dir=in_repo(args.data_dir),
+        seed=args.seed,
+        on_progress=print_progress,
+        log=args.log,
+        command=command or "",
     )
     return 0
 
@@ -186,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     train = commands.add_parser("train", help="train a model and write it with its metadata")
-    train.add_argument("--alphabet", required=True, choices=list(ALPHABETS))
+    train.add_argument(
+        "--alphabet", required=True, help=f"{', '.join(ALPHABETS)}, or with --drawings a custom alphabet's key"
+    )
     train.add_argument(
         "--model",
         default="cnn",
@@ -198,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=MODELS_DIR, help=IN_REPO)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, help="cap samples per source (quick runs)")
+    collected = train.add_argument_group("collected drawings (a CNN on the drawings people saved in the app)")
+    collected.add_argument("--drawings", metavar="URL_OR_FILE", help="a database URL, or an exported .npz or .zip")
+    collected.add_argument("--name", default="class", help="the model's name after the alphabet's (default: class)")
+    collected.add_argument(
+        "--from-scratch", action="store_true", help="a shipped alphabet: train anew instead of fine-tuning its model"
+    )
+    collected.add_argument("--log", type=Path, help="append one JSON line per epoch to this file")
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("evaluate", help="accuracy, confusions and a confusion-matrix PNG")
@@ -216,6 +248,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, StoreError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

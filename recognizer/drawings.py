@@ -30,13 +30,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import sqlalchemy as sa
 
 from .alphabets import ALPHABETS, Alphabet
+from .paths import USER_DATA_DIR
+from .preprocess import to_grayscale
 
 __all__ = [
-    "DATA_DIR",
     "LABELS_PER_ALPHABET",
     "MAX_IMPORT_BYTES",
     "Drawing",
@@ -44,11 +46,12 @@ __all__ = [
     "StoreError",
     "custom_alphabet",
     "database_url",
+    "picture_png",
+    "read_export",
+    "render_png",
     "strokes_from_canvas",
 ]
 
-DATA_DIR = Path(os.environ.get("HANDWRITING_LAB_DATA", Path.home() / ".handwriting-lab")).expanduser()
-"""Where the app keeps what users make: ``drawings.db`` and trained models (``HANDWRITING_LAB_DATA``)."""
 LABELS_PER_ALPHABET = (2, 30)
 """Fewest and most labels of a custom alphabet."""
 MAX_LABEL_CHARS = 20
@@ -113,8 +116,9 @@ _drawings = sa.Table(
 
 
 def database_url() -> str:
-    """The database: ``HANDWRITING_LAB_DATABASE`` (any SQLAlchemy URL), else SQLite in :data:`DATA_DIR`."""
-    return os.environ.get("HANDWRITING_LAB_DATABASE") or f"sqlite:///{DATA_DIR / 'drawings.db'}"
+    """The database: ``HANDWRITING_LAB_DATABASE`` (any SQLAlchemy URL), else ``drawings.db`` (SQLite) in the
+    data folder, :data:`recognizer.paths.USER_DATA_DIR`."""
+    return os.environ.get("HANDWRITING_LAB_DATABASE") or f"sqlite:///{USER_DATA_DIR / 'drawings.db'}"
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -233,14 +237,16 @@ class DrawingStore:
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             engine.dispose()  # connections made before the listener get the pragmas too
-        with self._transaction("open the drawings database") as conn:
+        with self.transaction("open the drawings database") as conn:
             _metadata.create_all(conn)
 
     def __repr__(self) -> str:
         return f"DrawingStore({self.engine.url.render_as_string(hide_password=True)!r})"
 
     @contextmanager
-    def _transaction(self, doing: str) -> Iterator[sa.Connection]:
+    def transaction(self, doing: str) -> Iterator[sa.Connection]:
+        """A connection in a transaction, committed at the end; a database failure becomes a :class:`StoreError`
+        saying "Could not <doing>: why"."""
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -273,7 +279,7 @@ class DrawingStore:
             if kept.labels != alphabet.labels:
                 raise ValueError(f"There is already an alphabet called {kept.title!r}, with other labels.")
             return kept
-        with self._transaction("keep the alphabet") as conn:
+        with self.transaction("keep the alphabet") as conn:
             conn.execute(
                 _alphabets.insert().values(
                     key=alphabet.key,
@@ -286,7 +292,7 @@ class DrawingStore:
 
     def custom_alphabets(self) -> list[Alphabet]:
         """Every custom alphabet, oldest first."""
-        with self._transaction("read the alphabets") as conn:
+        with self.transaction("read the alphabets") as conn:
             rows = conn.execute(sa.select(_alphabets).order_by(_alphabets.c.created)).all()
         return [custom_alphabet(row.title, json.loads(row.labels)) for row in rows]
 
@@ -318,7 +324,7 @@ class DrawingStore:
             raise ValueError("Give a nickname, so that your drawings can be told from others'.")
         if not png:
             raise ValueError("Nothing was drawn.")
-        with self._transaction("save the drawing") as conn:
+        with self.transaction("save the drawing") as conn:
             return int(
                 conn.execute(
                     _drawings.insert().values(
@@ -337,13 +343,13 @@ class DrawingStore:
         query = _drawings.delete().where(_drawings.c.id.in_([int(i) for i in ids]))
         if writer is not None:
             query = query.where(_drawings.c.writer == writer)
-        with self._transaction("delete the drawings") as conn:
+        with self.transaction("delete the drawings") as conn:
             return conn.execute(query).rowcount
 
     def delete_writer(self, alphabet: str, writer: str) -> int:
         """Delete every drawing of ``writer`` in ``alphabet``; returns how many went."""
         query = _drawings.delete().where((_drawings.c.alphabet == alphabet) & (_drawings.c.writer == writer))
-        with self._transaction("delete the drawings") as conn:
+        with self.transaction("delete the drawings") as conn:
             return conn.execute(query).rowcount
 
     def counts(self, alphabet: Alphabet, writer: str | None = None) -> dict[str, int]:
@@ -351,7 +357,7 @@ class DrawingStore:
         query = sa.select(_drawings.c.label, sa.func.count()).where(_drawings.c.alphabet == alphabet.key)
         if writer is not None:
             query = query.where(_drawings.c.writer == writer)
-        with self._transaction("count the drawings") as conn:
+        with self.transaction("count the drawings") as conn:
             found = dict(conn.execute(query.group_by(_drawings.c.label)).all())
         return {label: int(found.get(label, 0)) for label in alphabet.labels}
 
@@ -363,7 +369,7 @@ class DrawingStore:
             .group_by(_drawings.c.writer)
             .order_by(sa.desc("n"), _drawings.c.writer)
         )
-        with self._transaction("count the drawings") as conn:
+        with self.transaction("count the drawings") as conn:
             return {w: int(n) for w, n in conn.execute(query).all()}
 
     def drawings(self, alphabet: str, writer: str | None = None, limit: int | None = None) -> list[Drawing]:
@@ -372,7 +378,7 @@ class DrawingStore:
         if writer is not None:
             query = query.where(_drawings.c.writer == writer)
         query = query.order_by(_drawings.c.id.desc()).limit(limit)
-        with self._transaction("read the drawings") as conn:
+        with self.transaction("read the drawings") as conn:
             rows = conn.execute(query).all()
         return [
             Drawing(r.id, r.alphabet, r.label, r.writer, _utc(r.created), _strokes(r.strokes), bytes(r.png))
@@ -440,16 +446,7 @@ class DrawingStore:
         ValueError
             The file is too large, not an export, or has no drawing for this alphabet's labels.
         """
-        if len(data) > MAX_IMPORT_BYTES:
-            raise ValueError(f"The file is {len(data) / 2**20:.0f} MB; at most {MAX_IMPORT_BYTES // 2**20} MB.")
-        try:
-            items = _read_npz(data) if name.lower().endswith(".npz") else _read_zip(data)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as err:
-            raise ValueError(
-                f"{name} is not a drawings export of Handwriting Lab (an .npz or .zip made by Export): {err}."
-                if isinstance(err, KeyError)
-                else f"{name} is not a drawings export of Handwriting Lab (an .npz or .zip made by Export)."
-            ) from None
+        items = read_export(data, name)
         items = [item for item in items if item[0] in alphabet.labels and item[3]]
         if not items:
             raise ValueError(f"{name} has no drawing of {alphabet.title}'s labels.")
@@ -465,12 +462,33 @@ class DrawingStore:
             }
             for label, writer, strokes, png, created in items
         ]
-        with self._transaction("import the drawings") as conn:
+        with self.transaction("import the drawings") as conn:
             conn.execute(_drawings.insert(), rows)
         return len(rows)
 
 
 _Item = tuple[str, str, list[np.ndarray], bytes, datetime | None]
+
+
+def read_export(data: bytes, name: str) -> list[_Item]:
+    """The drawings in an export file (:meth:`DrawingStore.export_npz` or :meth:`DrawingStore.export_zip`):
+    ``(label, writer, strokes, png, created)`` each. Nothing in the file is run or unpickled.
+
+    Raises
+    ------
+    ValueError
+        The file is too large or not an export.
+    """
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ValueError(f"The file is {len(data) / 2**20:.0f} MB; at most {MAX_IMPORT_BYTES // 2**20} MB.")
+    try:
+        return _read_npz(data) if name.lower().endswith(".npz") else _read_zip(data)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as err:
+        raise ValueError(
+            f"{name} is not a drawings export of Handwriting Lab (an .npz or .zip made by Export): {err}."
+            if isinstance(err, KeyError)
+            else f"{name} is not a drawings export of Handwriting Lab (an .npz or .zip made by Export)."
+        ) from None
 
 
 def _utc(when: datetime) -> datetime:
@@ -500,7 +518,7 @@ def _read_npz(data: bytes) -> list[_Item]:
     for i, (label, writer) in enumerate(zip(arrays["labels"], arrays["writer"], strict=True)):
         own = strokes[starts[i] : starts[i + 1]]
         png = pngs[i] if i < len(pngs) else b""
-        items.append((str(label), str(writer), own, png or _render_png(own), _time(str(created[i]))))
+        items.append((str(label), str(writer), own, png or render_png(own), _time(str(created[i]))))
     return items
 
 
@@ -519,10 +537,21 @@ def _read_zip(data: bytes) -> list[_Item]:
         ]
 
 
-def _render_png(strokes: Sequence[np.ndarray], size: int = 280, width: int = 20) -> bytes:
-    """A picture of strokes the way the canvas draws them: white round pen on black."""
-    import cv2
+def picture_png(image: np.ndarray) -> bytes:
+    """The canvas's picture (uint8 HxW, HxWx3 or HxWx4) as a greyscale PNG, b"" when nothing is drawn on it.
 
+    >>> picture_png(np.zeros((4, 4, 4), np.uint8))
+    b''
+    """
+    gray = to_grayscale(np.asarray(image, np.uint8))
+    if gray.max() == gray.min():
+        return b""
+    return cv2.imencode(".png", gray)[1].tobytes()
+
+
+def render_png(strokes: Sequence[np.ndarray], size: int = 280, width: int = 20) -> bytes:
+    """A PNG of strokes the way the app's canvas draws them: a white round pen ``width`` pixels wide on black,
+    ``size`` x ``size`` pixels (b"" without strokes)."""
     if not strokes:
         return b""
     image = np.zeros((size, size), np.uint8)

@@ -282,7 +282,7 @@ def _one_thread() -> None:
         tf.config.threading.set_intra_op_parallelism_threads(1)
 
 
-def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
+def load(alphabet: str | Alphabet, model: str | Path | None = None) -> Recognizer:
     """Load a recognizer.
 
     The first load in a process runs TensorFlow on one thread (fastest for one
@@ -290,8 +290,9 @@ def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
 
     Parameters
     ----------
-    alphabet : str
-        ``"digits"``, ``"letters"`` or ``"runes"``.
+    alphabet : str or Alphabet
+        ``"digits"``, ``"letters"`` or ``"runes"``, or an alphabet of one's own
+        (:func:`recognizer.drawings.custom_alphabet`) with a model file's path.
     model : str or Path, optional
         A shipped model name of that alphabet (``"cnn"``, ``"mlp"``), or the path
         of a ``.keras`` file. Default: the alphabet's first shipped model.
@@ -303,7 +304,7 @@ def load(alphabet: str, model: str | Path | None = None) -> Recognizer:
     ModelFileError
         The model file is missing, corrupt or does not fit the alphabet.
     """
-    spec = get_alphabet(alphabet)
+    spec = alphabet if isinstance(alphabet, Alphabet) else get_alphabet(alphabet)
     if model is None or (isinstance(model, str) and model in spec.models):
         path = spec.model_path(model)
     elif str(model).endswith((".keras", ".h5")):

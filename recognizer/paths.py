@@ -7,9 +7,19 @@ same folder from anywhere.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_DATA_DIR", "MODELS_DIR", "ROOT", "STATIC_DIR", "in_repo", "model_file"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "MODELS_DIR",
+    "ROOT",
+    "STATIC_DIR",
+    "USER_DATA_DIR",
+    "USER_MODELS_DIR",
+    "in_repo",
+    "model_file",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository."""
@@ -19,6 +29,11 @@ STATIC_DIR = ROOT / "static"
 """Files the app serves as they are (the rune font)."""
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 """The training data, beside the repository and never part of it."""
+USER_DATA_DIR = Path(os.environ.get("HANDWRITING_LAB_DATA") or Path.home() / ".handwriting-lab").expanduser()
+"""What users make: collected drawings (``drawings.db``), models trained in the app and their logs.
+Set ``HANDWRITING_LAB_DATA`` to keep them elsewhere."""
+USER_MODELS_DIR = USER_DATA_DIR / "models"
+"""Models trained in the app on collected drawings, with their cards."""
 
 
 def in_repo(path: str | Path) -> Path:

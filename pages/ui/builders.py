@@ -29,8 +29,12 @@ __all__ = [
     "HEATMAP_WIDTH",
     "MAX_MAPS",
     "STYLE",
+    "amount",
     "chart_cards",
     "confusion_table",
+    "count_bars",
+    "drawings_gallery",
+    "epoch_table",
     "has_hidden_maps",
     "img",
     "layer_cards",
@@ -74,6 +78,15 @@ def percent(p: float) -> str:
     return f"{math.floor(p * 1000 + 1e-9) / 10:.1f}%"
 
 
+def amount(n: int, noun: str) -> str:
+    """A count and its noun, singular or plural: ``amount(1, "writer") == "1 writer"``.
+
+    >>> amount(0, "drawing"), amount(1, "writer"), amount(1200, "drawing")
+    ('0 drawings', '1 writer', '1,200 drawings')
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def img(image: np.ndarray, alt: str, scale: int = 1) -> str:
     """An inline ``<img>`` (no extra request), ``scale`` screen pixels per image pixel, smaller on a narrow screen."""
     h, w = image.shape[:2]
@@ -101,6 +114,47 @@ def probability_bars(alphabet: Alphabet, top_k: list[tuple[str, float]]) -> str:
             f'<span class="hl-pct"{first}>{percent(p)}</span>'
         )
     return f'<div class="hl hl-bars" role="table" aria-label="Top 3">{"".join(rows)}</div>'
+
+
+def count_bars(counts: dict[str, int], mine: dict[str, int], needed: int) -> str:
+    """Drawings per label as bars, with the writer's own share; labels still short of ``needed`` in orange.
+
+    >>> "3 · 1 yours" in count_bars({"a": 3, "b": 0}, {"a": 1, "b": 0}, 5)
+    True
+    """
+    most = max([*counts.values(), needed, 1])
+    rows = []
+    for label, n in counts.items():
+        short = " hl-short" if n < needed else ""
+        rows.append(
+            f"<span>{escape(label)}</span>"
+            f'<div class="hl-track"><div class="hl-fill{short}" style="width: {100 * n / most:.1f}%"></div></div>'
+            f'<span class="hl-pct">{n}{f" · {mine[label]} yours" if mine.get(label) else ""}</span>'
+        )
+    return f'<div class="hl hl-bars hl-counts" role="table" aria-label="Drawings per label">{"".join(rows)}</div>'
+
+
+def drawings_gallery(drawings: list) -> str:
+    """Saved drawings (:class:`recognizer.drawings.Drawing`) as small pictures with their label and writer."""
+    cards = [
+        f'<figure><img src="data:image/png;base64,{base64.b64encode(d.png).decode()}" width="{THUMB}"'
+        f' height="{THUMB}" alt="{escape(d.label)}"><figcaption><strong>{escape(d.label)}</strong>'
+        f" {escape(d.writer)}</figcaption></figure>"
+        for d in drawings
+    ]
+    return f'<div class="hl hl-gallery">{"".join(cards)}</div>'
+
+
+def epoch_table(epochs: list[dict]) -> pd.DataFrame:
+    """A training's log (one record per epoch) as the live chart's table: loss, and accuracy on the training and
+    on the held-out drawings, by epoch.
+
+    >>> epoch_table([{"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_accuracy": 0.7}]).columns.tolist()
+    ['loss', 'training accuracy', 'held-out accuracy']
+    """
+    names = {"loss": "loss", "accuracy": "training accuracy", "val_accuracy": "held-out accuracy"}
+    table = pd.DataFrame(epochs).set_index("epoch")
+    return table[[k for k in names if k in table]].rename(columns=names)
 
 
 def steps_strip(steps: dict[Step, np.ndarray], heading: str = "", convention: Convention = MNIST) -> str:

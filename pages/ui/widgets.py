@@ -16,6 +16,7 @@ from streamlit_drawable_canvas import st_canvas
 import recognizer
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
 from recognizer.imageio import FORMATS, MAX_FILE_BYTES, ImageReadError, decode_image
+from recognizer.trainings import load_trained, trained_alphabets, trained_models
 
 from .builders import STYLE, chart_cards
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CANVAS_BACKGROUND",
     "CANVAS_KEY",
-    "DRAW_WITH_YOURS",
+    "DRAW_WITH",
+    "TRAINED",
     "UPLOAD_KEY",
     "YOURS",
     "arriving",
@@ -59,7 +61,9 @@ UPLOAD_KEY = "upload"
 INPUTS = {"draw": "Draw", "upload": "Upload a photo"}
 USER_MODEL = "user_model"  # (alphabet key, Checked, upload key) of the model this user checked: theirs alone
 YOURS = "yours"  # the model choice that is the user's own model
-DRAW_WITH_YOURS = "draw_with_yours"  # set by "Draw with this model": the Draw page picks it once
+TRAINED = "trained:"  # the model choice of a model trained on the Train page: this and its path
+MAX_TRAINED = 3  # the newest models trained here that the Draw page offers per alphabet
+DRAW_WITH = "draw_with"  # set by "Draw with this model": the Draw page picks that model choice once
 LAST_DRAWING = "last_drawing"  # (canvas objects, RGBA image) of the latest drawing
 RESTORE = "restore_drawing"  # what the canvas redraws when it comes back after an upload
 
@@ -130,8 +134,9 @@ def through_app() -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def get_recognizer(alphabet: str, model: str, stamp: int) -> Recognizer:
-    """Load a shipped model once per server; ``stamp`` (the file's mtime) reloads a replaced file."""
-    rec = recognizer.load(alphabet, model)
+    """Load a shipped model (or one trained here, ``TRAINED`` + its path) once per server; ``stamp`` (the file's
+    mtime) reloads a replaced file."""
+    rec = load_trained(model.removeprefix(TRAINED)) if model.startswith(TRAINED) else recognizer.load(alphabet, model)
     # TensorFlow and Keras leave ~400 000 Python objects behind; a full garbage collection walking them
     # takes ~250 ms and would stall a random stroke. Frozen objects are skipped by the collector.
     gc.freeze()
@@ -150,23 +155,30 @@ def chart(alphabet: Alphabet) -> None:
             st.html(_chart_html(alphabet.key))
 
 
-def pick_alphabet() -> Alphabet:
-    """Alphabet buttons, kept in the ``?alphabet=`` query parameter so a link opens the same alphabet."""
-    first = next(iter(ALPHABETS))
+@st.cache_data(show_spinner=False, ttl=2)
+def _trained_alphabets() -> dict[str, Alphabet]:
+    return {a.key: a for a in trained_alphabets()}
+
+
+def pick_alphabet(own: bool = False) -> Alphabet:
+    """Alphabet buttons, kept in the ``?alphabet=`` query parameter so a link opens the same alphabet; ``own``
+    adds the alphabets of one's own that have a model trained on the Train page."""
+    options = ALPHABETS | (_trained_alphabets() if own else {})
+    first = next(iter(options))
     asked = st.query_params.get("alphabet", first)
     key = st.segmented_control(
         "Alphabet",
-        list(ALPHABETS),
-        default=asked if asked in ALPHABETS else first,
+        list(options),
+        default=asked if asked in options else first,
         required=True,
-        format_func=lambda k: ALPHABETS[k].button,
-        key="alphabet",
+        format_func=lambda k: options[k].button,
+        key="alphabet" if not own or len(options) == len(ALPHABETS) else f"alphabet_{len(options)}",
         persist_state="session",
     )
-    key = key or first
+    key = key if key in options else first
     if st.query_params.get("alphabet", first) != key:
         st.query_params["alphabet"] = key
-    return ALPHABETS[key]
+    return options[key]
 
 
 def user_model(alphabet: Alphabet) -> Checked | None:
@@ -212,26 +224,37 @@ def check_model_file(
     return checked
 
 
+def _model_title(model: str, mine: Checked | None) -> str:
+    if model == YOURS and mine is not None:
+        return f"Your model ({mine.recognizer.card.name})"
+    if model.startswith(TRAINED):
+        return f"Trained here ({Path(model).stem.partition('_')[2]})"
+    return MODEL_TITLES.get(model, model)
+
+
 def pick_model(alphabet: Alphabet) -> str:
-    """The model to use: a choice when more than one model of this alphabet exists (the user's own among them)."""
+    """The model to use: a choice when more than one model of this alphabet exists (the user's own, and those
+    trained on the Train page, among them)."""
     available = [m for m in alphabet.models if alphabet.model_path(m).is_file()]
+    available += [TRAINED + str(path) for path in trained_models(alphabet.key)[:MAX_TRAINED]]
     mine = user_model(alphabet)
     if mine is not None:
         available.append(YOURS)
     if len(available) < 2:
-        return available[0] if available else alphabet.models[0]
-    if mine is not None and st.session_state.pop(DRAW_WITH_YOURS, False):
-        st.session_state[f"model_{alphabet.key}"] = YOURS
+        return available[0] if available else (*alphabet.models, "cnn")[0]
+    asked = st.session_state.pop(DRAW_WITH, None)
+    if asked in available:
+        st.session_state[f"model_{alphabet.key}"] = asked
     choice = st.segmented_control(
         "Model",
         available,
         default=YOURS if mine is not None else available[0],
         required=True,
-        format_func=lambda m: f"Your model ({mine.recognizer.card.name})" if m == YOURS else MODEL_TITLES.get(m, m),
+        format_func=lambda m: _model_title(m, mine),
         key=f"model_{alphabet.key}",
         persist_state="session",
     )
-    return choice or available[0]
+    return choice if choice in available else available[0]
 
 
 def pick_input() -> str:
@@ -271,7 +294,7 @@ def _model_error(alphabet: Alphabet, model: str, problem: object) -> None:
 
 def model_missing(alphabet: Alphabet, model: str) -> bool:
     """Whether the model file is absent (said on the page), checked without loading TensorFlow."""
-    path = alphabet.model_path(model)
+    path = Path(model.removeprefix(TRAINED)) if model.startswith(TRAINED) else alphabet.model_path(model)
     if model == YOURS or path.is_file():
         return False
     _model_error(alphabet, model, f"{path}: model file not found")
@@ -282,7 +305,7 @@ def load_recognizer(alphabet: Alphabet, model: str) -> Recognizer | None:
     """The cached recognizer (or the user's own), or None after explaining why the model file cannot be used."""
     if model == YOURS:
         return user_model(alphabet).recognizer
-    path = alphabet.model_path(model)
+    path = Path(model.removeprefix(TRAINED)) if model.startswith(TRAINED) else alphabet.model_path(model)
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     try:
         with st.spinner(f"Loading the {alphabet.noun} model…"):

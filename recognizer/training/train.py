@@ -39,6 +39,7 @@ __all__ = [
     "ROW_EPOCHS",
     "ProgressCallback",
     "Recipe",
+    "print_progress",
     "smoothed_crossentropy",
     "train",
     "train_rows",
@@ -252,7 +253,7 @@ def _group_accuracies(right: np.ndarray, groups: dict[str, int]) -> dict[str, di
     }
 
 
-def _print_progress(fraction: float, message: str) -> None:
+def print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", flush=True)
 
 
@@ -264,7 +265,7 @@ def train(
     out: str | Path = MODELS_DIR,
     seed: int = 0,
     limit: int | None = None,
-    on_progress: Progress | None = _print_progress,
+    on_progress: Progress | None = print_progress,
     command: str | None = None,
 ) -> ModelCard:
     """Train ``model`` ("cnn" or "mlp") for ``alphabet`` and write its model file and card into ``out``.
@@ -390,7 +391,7 @@ def train_rows(
     out: str | Path = MODELS_DIR,
     seed: int = 0,
     limit: int | None = None,
-    on_progress: Progress | None = _print_progress,
+    on_progress: Progress | None = print_progress,
 ) -> ModelCard:
     """Train the multi-head network that reads a row of up to five digits; write ``digits_row.keras`` and its card.
 

@@ -1,0 +1,173 @@
+"""Streamlit widgets of the Collect and Train pages: the drawings database, the training queue, nickname,
+the alphabet choice with custom alphabets, and the collecting canvas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from recognizer.alphabets import ALPHABETS, Alphabet
+from recognizer.drawings import DrawingStore, StoreError, database_url, picture_png, strokes_from_canvas
+from recognizer.trainings import TrainingQueue
+
+from .widgets import CANVAS_BACKGROUND, CANVAS_SIZE
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "act",
+    "clear_canvas",
+    "collect_canvas",
+    "new_alphabet",
+    "nickname",
+    "notice",
+    "pick_collection",
+    "queue",
+    "show_notice",
+    "store",
+    "store_failed",
+]
+
+NICKNAME = "nickname"
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> DrawingStore:
+    if url.startswith("sqlite:///"):  # SQLite makes the file, not its folder
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return DrawingStore(engine=st.connection("drawings", type="sql", url=url).engine)
+
+
+def store() -> DrawingStore | None:
+    """The drawings database of this server (``HANDWRITING_LAB_DATABASE``), or None after saying why it cannot be
+    opened."""
+    try:
+        return _store(database_url())
+    except (StoreError, OSError) as err:
+        store_failed(err)
+        return None
+
+
+def store_failed(err: Exception) -> None:
+    """Say that the database failed; what the user drew stays where it is."""
+    st.error(f"**The drawings database is not available.** {err}", icon=":material/database:")
+
+
+@st.cache_resource(show_spinner=False)
+def _queue(url: str) -> TrainingQueue:
+    queue = TrainingQueue(_store(url), url)
+    queue.start()
+    return queue
+
+
+def queue() -> TrainingQueue | None:
+    """This server's training queue (its runner started once), or None after saying why it cannot be used."""
+    try:
+        return _queue(database_url())
+    except (StoreError, OSError) as err:
+        store_failed(err)
+        return None
+
+
+def nickname() -> str:
+    """The writer's nickname, kept for the session; "" until given."""
+    return st.text_input(
+        "Your nickname",
+        key=NICKNAME,
+        max_chars=40,
+        placeholder="e.g. Ada",
+        help="Saved with each drawing, so that a model can be checked on writers it never saw.",
+        persist_state="session",
+    ).strip()
+
+
+def pick_collection(db: DrawingStore, key: str) -> Alphabet | None:
+    """A shipped or custom alphabet to collect or train, kept in the ``?alphabet=`` query parameter."""
+    try:
+        options = {a.key: a for a in [*ALPHABETS.values(), *db.custom_alphabets()]}
+    except StoreError as err:
+        store_failed(err)
+        return None
+    asked = st.query_params.get("alphabet", next(iter(options)))
+    chosen = st.selectbox(
+        "Alphabet",
+        list(options),
+        index=list(options).index(asked) if asked in options else 0,
+        format_func=lambda k: options[k].title + ("" if k in ALPHABETS else " (your own)"),
+        key=key,
+    )
+    if st.query_params.get("alphabet") != chosen:
+        st.query_params["alphabet"] = chosen
+    return options[chosen]
+
+
+def collect_canvas() -> tuple[list[np.ndarray], bytes]:
+    """The collecting canvas (white pen on black): the pen strokes and the picture as a PNG (b"" while empty).
+    Saving or Clear starts a new canvas (:func:`clear_canvas`)."""
+    result = st_canvas(
+        stroke_width=st.session_state.get("collect_pen", 20),
+        stroke_color="#FFFFFF",
+        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
+        width=CANVAS_SIZE,
+        height=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"collect_canvas-{st.session_state.get('collect_generation', 0)}",
+    )
+    objects = (result.json_data or {}).get("objects", [])
+    return strokes_from_canvas(objects), picture_png(result.image_data) if result.image_data is not None else b""
+
+
+NOTICE = "classroom_notice"  # (kind, text) a button's callback left for the page to show
+
+
+def notice(kind: str, text: str) -> None:
+    """Leave a message from a button's callback (which runs before the page) for :func:`show_notice`:
+    ``kind`` is ``"error"``, ``"warning"`` or ``"success"``."""
+    st.session_state[NOTICE] = (kind, text)
+
+
+def show_notice() -> None:
+    """The message a button's callback left, once."""
+    if kept := st.session_state.pop(NOTICE, None):
+        kind, text = kept
+        icons = {"error": ":material/error:", "warning": ":material/hourglass:", "success": ":material/check:"}
+        getattr(st, kind)(text, icon=icons[kind])
+
+
+def act(action, *args) -> None:
+    """Run a database action from a button's callback; a failure is said on the page."""
+    try:
+        action(*args)
+    except (ValueError, StoreError) as err:
+        notice("error", str(err))
+
+
+def _define(db: DrawingStore) -> None:
+    try:
+        alphabet = db.define(st.session_state.new_title, st.session_state.new_labels.replace("\n", ",").split(","))
+    except (ValueError, StoreError) as err:
+        notice("error", str(err))
+        return
+    st.query_params["alphabet"] = alphabet.key
+    st.session_state.collect_alphabet = alphabet.key
+    notice("success", f"{alphabet.title} is ready: draw its first labels.")
+
+
+def new_alphabet(db: DrawingStore) -> None:
+    """A form to define an alphabet of one's own: a name and its labels."""
+    with st.expander("Make an alphabet of your own", icon=":material/add:"), st.form("new_alphabet", border=False):
+        st.text_input("Name", max_chars=40, placeholder="e.g. Shapes", key="new_title")
+        st.text_area(
+            "Labels, one per line or separated by commas (2 to 30)", placeholder="circle, star", key="new_labels"
+        )
+        st.form_submit_button("Make it", on_click=_define, args=(db,))
+
+
+def clear_canvas() -> None:
+    """A new, empty collecting canvas on the next run."""
+    st.session_state.collect_generation = st.session_state.get("collect_generation", 0) + 1
