@@ -123,12 +123,14 @@ def main() -> None:
         with draw_col:
             label = prompt(db, alphabet, writer)
             st.markdown(f"### Draw: {alphabet.describe(label)}")
-            strokes, png = classroom.collect_canvas()
+            image, strokes, png = classroom.collect_canvas()
             with st.container(horizontal=True):
                 st.button("Save", type="primary", icon=":material/save:", disabled=not png, on_click=save,
                           args=(db, alphabet, label, writer, strokes, png))  # fmt: skip
                 st.button("Clear", icon=":material/delete:", on_click=classroom.clear_canvas, key="collect_clear")
                 st.button("Something else", on_click=skip)
+            if png:
+                classroom.reading(alphabet, image)
     except StoreError as err:
         classroom.store_failed(err)
 

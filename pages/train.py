@@ -43,7 +43,7 @@ def request(queue: TrainingQueue, alphabet: Alphabet, writer: str, fine_tune: bo
 
 def progress(queue: TrainingQueue, job: Training) -> None:
     """A running or waiting training: progress, its loss and accuracy epoch by epoch, and Cancel."""
-    epochs = queue.epochs(job)
+    epochs = queue.epoch_log(job)
     if job.status == "queued":
         ahead = sum(t.status == "queued" and t.id < job.id for t in queue.trainings())
         st.caption(f"Waiting: {builders.amount(ahead, 'training')} ahead of it, and one running.")
@@ -95,13 +95,16 @@ def draw_with(job: Training) -> None:
 
 def trainings(queue: TrainingQueue) -> None:
     """The queue, newest first: each training's state, and the details of the latest ones."""
+    if alphabet := st.session_state.pop(GO_DRAW, None):  # its button is in here: only this part reruns
+        st.switch_page("pages/draw.py", query_params={"alphabet": alphabet})
     jobs = queue.trainings(limit=10)
     if not jobs:
         st.caption("No training yet.")
         return
     for job in jobs:
-        title = f"#{job.id} · {queue.store.alphabet(job.alphabet).title} · {job.requested_by} · {STATUSES[job.status]}"
-        with st.expander(title, expanded=job.status in ACTIVE or job is jobs[0]):
+        status, icon = STATUSES[job.status]
+        title = f"#{job.id} · {queue.store.alphabet(job.alphabet).title} · {job.requested_by} · {status}"
+        with st.expander(title, expanded=job.status in ACTIVE or job is jobs[0], icon=icon):
             if job.status in ACTIVE:
                 progress(queue, job)
             else:
@@ -114,8 +117,6 @@ def trainings(queue: TrainingQueue) -> None:
 
 
 def main() -> None:
-    if alphabet := st.session_state.pop(GO_DRAW, None):
-        st.switch_page("pages/draw.py", query_params={"alphabet": alphabet})
     widgets.page("train")
     widgets.heading(
         "Train a model",

@@ -9,7 +9,7 @@ sharing a PostgreSQL database) sees the same one; each server runs at most one t
     queue.start()                                  # a thread that runs the queue
     job = queue.request(alphabet, "ada")           # queued; refused with a message when it cannot train
     queue.trainings()[0].status                    # "queued", "running", "done", ...
-    queue.epochs(job)                              # [{"epoch": 1, "loss": ..., "val_accuracy": ...}, ...]
+    queue.epoch_log(job)                              # [{"epoch": 1, "loss": ..., "val_accuracy": ...}, ...]
     queue.cancel(job.id)
 """
 
@@ -54,14 +54,14 @@ MIN_PER_LABEL = 5
 ACTIVE = ("queued", "running", "cancelling")
 """Statuses of a training that has not ended; the others are ``done``, ``failed`` and ``cancelled``."""
 STATUSES = {
-    "queued": "⏳ waiting",
-    "running": "🏃 training",
-    "cancelling": "✋ cancelling",
-    "done": "✅ done",
-    "failed": "❌ failed",
-    "cancelled": "✋ cancelled",
+    "queued": ("waiting", ":material/hourglass_top:"),
+    "running": ("training", ":material/model_training:"),
+    "cancelling": ("cancelling", ":material/pending:"),
+    "done": ("done", ":material/check_circle:"),
+    "failed": ("failed", ":material/error:"),
+    "cancelled": ("cancelled", ":material/cancel:"),
 }
-"""Every status a training can have, as the pages show it."""
+"""Every status a training can have, as the pages show it: words and a Material icon."""
 LOGS_DIR = USER_DATA_DIR / "trainings"
 
 _trainings = sa.Table(
@@ -211,12 +211,17 @@ class TrainingQueue:
         The database URL the training process opens (default: the store's own).
     models_dir : Path, optional
         Where trained models are written; default :data:`recognizer.paths.USER_MODELS_DIR`.
+    epochs : int, optional
+        Epochs of every training (default: ``recognizer.training.collected.EPOCHS``), fewer for a quick run.
     """
 
-    def __init__(self, store: DrawingStore, url: str | None = None, models_dir: Path | None = None) -> None:
+    def __init__(
+        self, store: DrawingStore, url: str | None = None, models_dir: Path | None = None, epochs: int | None = None
+    ) -> None:
         self.store = store
         self.url = url or store.engine.url.render_as_string(hide_password=False)
         self.models_dir = models_dir or USER_MODELS_DIR
+        self.epochs = epochs
         self.server = _server()
         self._process: subprocess.Popen | None = None
         self._running: Training | None = None
@@ -287,7 +292,7 @@ class TrainingQueue:
         self.step()
 
     @staticmethod
-    def epochs(training: Training) -> list[dict[str, Any]]:
+    def epoch_log(training: Training) -> list[dict[str, Any]]:
         """Its per-epoch records so far: ``epoch``, ``epochs``, ``loss``, ``accuracy``, ``val_loss``,
         ``val_accuracy``, ``seconds``."""
         try:
@@ -390,6 +395,8 @@ class TrainingQueue:
         command += ["--name", job.name, "--out", str(self.models_dir), "--log", str(job.log)]
         if not job.fine_tune:
             command.append("--from-scratch")
+        if self.epochs:
+            command += ["--epochs", str(self.epochs)]
         with job.output.open("w", encoding="utf-8") as out:
             self._process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ | {"PYTHONUNBUFFERED": "1"}

@@ -102,3 +102,26 @@ def without_none(model):
     labels = keras.Model(model.inputs, head(output.input))
     head.set_weights([kernel[:, :-1], bias[:-1]])
     return labels
+
+
+SHAPES = {"circle": [[(0.5 + 0.35 * np.cos(a), 0.5 + 0.35 * np.sin(a)) for a in np.linspace(0, 2 * np.pi, 25)]],
+          "cross": [[(0.15, 0.15), (0.85, 0.85)], [(0.85, 0.15), (0.15, 0.85)]],
+          "bar": [[(0.5, 0.1), (0.5, 0.9)]]}  # fmt: skip
+"""A custom alphabet's labels and how each is drawn (unit box, y down)."""
+
+
+def collect(store, alphabet, writers: list[str], per_label: int, seed: int = 0) -> None:
+    """Save ``per_label`` drawings of every label of ``alphabet`` (its labels: keys of :data:`SHAPES` or digits)
+    by each writer, placed and sized a little differently each time, as the Collect page saves them."""
+    from drawing import DIGITS
+
+    from recognizer.drawings import render_png
+
+    rng = np.random.default_rng(seed)
+    for writer in writers:
+        for label in alphabet.labels:
+            for _ in range(per_label):
+                size, centre = rng.uniform(150, 230), rng.uniform(110, 170, 2)
+                shapes = SHAPES.get(label) or DIGITS[label]
+                strokes = [((np.asarray(s) - 0.5) * size + centre).astype(np.float32) for s in shapes]
+                store.add(alphabet.key, label, writer, strokes, render_png(strokes))

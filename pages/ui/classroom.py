@@ -11,8 +11,10 @@ from streamlit_drawable_canvas import st_canvas
 
 from recognizer.alphabets import ALPHABETS, Alphabet
 from recognizer.drawings import DrawingStore, StoreError, database_url, picture_png, strokes_from_canvas
-from recognizer.trainings import TrainingQueue
+from recognizer.trainings import TrainingQueue, trained_models
 
+from . import widgets
+from .builders import percent
 from .widgets import CANVAS_BACKGROUND, CANVAS_SIZE
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ __all__ = [
     "notice",
     "pick_collection",
     "queue",
+    "reading",
     "show_notice",
     "store",
     "store_failed",
@@ -105,11 +108,11 @@ def pick_collection(db: DrawingStore, key: str) -> Alphabet | None:
     return options[chosen]
 
 
-def collect_canvas() -> tuple[list[np.ndarray], bytes]:
-    """The collecting canvas (white pen on black): the pen strokes and the picture as a PNG (b"" while empty).
-    Saving or Clear starts a new canvas (:func:`clear_canvas`)."""
+def collect_canvas() -> tuple[np.ndarray | None, list[np.ndarray], bytes]:
+    """The collecting canvas (white pen on black): its RGBA picture, the pen strokes and the picture as a PNG
+    (b"" while empty). Saving or Clear starts a new canvas (:func:`clear_canvas`)."""
     result = st_canvas(
-        stroke_width=st.session_state.get("collect_pen", 20),
+        stroke_width=20,
         stroke_color="#FFFFFF",
         background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
         width=CANVAS_SIZE,
@@ -118,8 +121,23 @@ def collect_canvas() -> tuple[list[np.ndarray], bytes]:
         return_image_data=True,
         key=f"collect_canvas-{st.session_state.get('collect_generation', 0)}",
     )
-    objects = (result.json_data or {}).get("objects", [])
-    return strokes_from_canvas(objects), picture_png(result.image_data) if result.image_data is not None else b""
+    image, objects = result.image_data, (result.json_data or {}).get("objects", [])
+    return image, strokes_from_canvas(objects), picture_png(image) if image is not None else b""
+
+
+def reading(alphabet: Alphabet, image: np.ndarray) -> None:
+    """What the alphabet's model (or the newest trained here) reads in the drawing: a hint for the writer, since
+    the label saved is always the one asked for."""
+    newest = trained_models(alphabet.key)[:1]
+    model = alphabet.models[0] if alphabet.models else newest and widgets.TRAINED + str(newest[0])
+    if not model or widgets.model_missing(alphabet, model):
+        return
+    rec = widgets.load_recognizer(alphabet, model)
+    res = rec.recognize(image, CANVAS_BACKGROUND) if rec is not None else None
+    if res is not None and not res.is_blank:
+        label, p = res.top_k[0]
+        said = f"none of these ({percent(res.none_probability)} sure)" if res.is_rejected else f"{label} ({percent(p)})"
+        st.caption(f"The network reads: **{said}**", help=f"Model: {rec.card.name}")
 
 
 NOTICE = "classroom_notice"  # (kind, text) a button's callback left for the page to show
@@ -154,14 +172,14 @@ def _define(db: DrawingStore) -> None:
         notice("error", str(err))
         return
     st.query_params["alphabet"] = alphabet.key
-    st.session_state.collect_alphabet = alphabet.key
+    st.session_state.pop("collect_alphabet", None)  # the choice starts again from the query parameter
     notice("success", f"{alphabet.title} is ready: draw its first labels.")
 
 
 def new_alphabet(db: DrawingStore) -> None:
     """A form to define an alphabet of one's own: a name and its labels."""
     with st.expander("Make an alphabet of your own", icon=":material/add:"), st.form("new_alphabet", border=False):
-        st.text_input("Name", max_chars=40, placeholder="e.g. Shapes", key="new_title")
+        st.text_input("Name of the alphabet", max_chars=40, placeholder="e.g. Shapes", key="new_title")
         st.text_area(
             "Labels, one per line or separated by commas (2 to 30)", placeholder="circle, star", key="new_labels"
         )

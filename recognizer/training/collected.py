@@ -206,6 +206,7 @@ def train_collected(
     on_progress: Callable[[float, str], None] | None = None,
     log: str | Path | None = None,
     command: str = "",
+    samples: int = SAMPLES,
 ) -> ModelCard:
     """Train a CNN on collected drawings and write ``<alphabet>_<name>.keras`` and its card into ``out``.
 
@@ -225,6 +226,10 @@ def train_collected(
         The shipped training data, mixed in when fine-tuning (left out when absent).
     log : str or Path, optional
         A file to append one JSON line per epoch to (:class:`EpochLog`).
+    command : str
+        The command line to record as the way to reproduce the model.
+    samples : int
+        Training renderings of the drawings in all (each drawing at least 10 times).
 
     Raises
     ------
@@ -248,7 +253,7 @@ def train_collected(
     held = split(collected, seed)
     y = np.array([spec.labels.index(label) for label in collected.labels], np.int32)
     train_idx, val_idx = np.flatnonzero(~held), np.flatnonzero(held)
-    renders = max(10, math.ceil(SAMPLES / max(len(train_idx), 1)))
+    renders = max(10, math.ceil(samples / max(len(train_idx), 1)))
     report(0.0, f"rendering {len(train_idx)} drawings {renders} times each")
     items = [(collected.strokes[i], collected.pictures[i]) for i in train_idx for _ in range(renders)]
     train_set = prepare(items, np.repeat(y[train_idx], renders), seed, draw=_draw, workers=1)
