@@ -76,11 +76,10 @@ def test_a_training_whose_server_died_ends_as_failed_and_its_process_is_stopped(
     queue.step()
     child = queue._process
     assert queue.get(job.id).status == "running" and child is not None
-    dead_server = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    with queue.store.transaction("test") as conn:  # as if a server that has exited had started it
-        conn.exec_driver_sql(
-            f"UPDATE trainings SET server = '{queue.server.split(':')[0]}:{int(dead_server.stdout)}' WHERE id = {job.id}"
-        )
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_server = f"{queue.server.split(':')[0]}:{int(gone.stdout)}"  # as if a server that has exited started it
+    with queue.store.transaction("test") as conn:
+        conn.exec_driver_sql(f"UPDATE trainings SET server = '{dead_server}' WHERE id = {job.id}")
     TrainingQueue(queue.store, models_dir=queue.models_dir)  # a new server starts
     assert queue.get(job.id).status == "failed" and "server stopped" in queue.get(job.id).message
     assert child.wait(30) is not None, "its training process is stopped"
