@@ -55,6 +55,7 @@ import contextlib
 import math
 import os
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -477,7 +478,7 @@ def check_saves(confirmed: dict[str, Counter], stored: dict[str, Counter], exact
     return problems
 
 
-def after_restart(data: Path, port: int, args: argparse.Namespace) -> subprocess.Popen:
+def after_restart(data: Path, port: int) -> subprocess.Popen:
     """Start the server again on the same data; open the Collect page (it opens the database) and say so."""
     server = start_server(port, data)
     url = f"http://localhost:{port}"
@@ -588,10 +589,11 @@ def one_round(args: argparse.Namespace, sessions: int) -> bool:
                 n_confirmed = sum(sum(c.values()) for c in confirmed.values())
                 print(
                     f"{'kill -9':>26}: after {n_confirmed} confirmed saves (toasts seen before the kill), "
-                    f"{result.in_flight} saves in flight (Save clicked, no toast yet)"
+                    f"{result.in_flight} saves in flight (Save clicked, no toast yet; "
+                    f"{sum(len(p.confirmed) for p in result.pupils) - n_confirmed} toasts came after the kill)"
                 )
                 server.wait(15)
-                server = after_restart(data, port, args)
+                server = after_restart(data, port)
                 integrity, stored = saved_in_db(data / "drawings.db")
                 problems = check_saves(confirmed, stored, exact=False)
                 n_db = sum(sum(c.values()) for w, c in stored.items() if w.startswith("pupil-"))
@@ -605,6 +607,7 @@ def one_round(args: argparse.Namespace, sessions: int) -> bool:
                 print(f"{'':>26}  {problem}")
             ok = integrity == "ok" and not problems
             if logged := server_problems(data / "server.log"):
+                ok = False
                 print(f"{'server log':>26}: {len(logged)} errors, e.g.:")
                 for line in list(dict.fromkeys(logged))[:8]:
                     print(f"{'':>26}  {line[:200]}")
@@ -614,7 +617,7 @@ def one_round(args: argparse.Namespace, sessions: int) -> bool:
                 ok = ok and not any(p.errors for p in result.pupils)
             if args.keep:
                 kept = Path(tempfile.mkdtemp(prefix="classroom-kept-"))
-                subprocess.run(["cp", "-a", f"{folder}/.", str(kept)], check=True)
+                shutil.copytree(folder, kept, dirs_exist_ok=True)
                 print(f"{'kept':>26}: {kept}")
         finally:
             stop_server(server)
