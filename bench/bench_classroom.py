@@ -116,6 +116,17 @@ new MutationObserver((records) => {
 TOAST_SINCE_JS = """([since, text]) => window.__toasts.slice(since).some((t) => t.node.textContent.includes(text))"""
 SAVED_TOASTS_JS = """() => window.__toasts.map((t) => [t.node.textContent, t.at / 1000])
     .filter(([text]) => text.includes('Saved your '))"""
+# What a page shows when something went wrong: its Save buttons, canvases, the running status, alerts.
+PAGE_STATE_JS = """() => {
+    const all = (selector) => [...document.querySelectorAll(selector)];
+    const saves = all('button').filter((b) => b.textContent.trim().endsWith('Save'));
+    const alerts = all('[data-testid="stException"], [data-testid="stAlert"], [role="dialog"]');
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    return `Save buttons: ${saves.map((b) => (b.disabled ? 'disabled' : 'enabled')).join(', ') || 'none'}; `
+        + `canvases: ${all('[data-testid="stBidiComponentIsolated"]').length}; `
+        + `status: ${status ? status.textContent.trim() || 'shown' : 'idle'}; `
+        + `alerts: ${alerts.map((e) => e.textContent.trim().slice(0, 150)).join(' | ') || 'none'}`;
+}"""
 READING_JS = """() => [...document.querySelectorAll('[data-testid="stCaptionContainer"], [data-testid="stCaption"]')]
     .some((e) => e.textContent.includes('The network reads'))"""
 
@@ -132,6 +143,7 @@ def start_server(port: int, data: Path) -> subprocess.Popen:
     env.pop("HANDWRITING_LAB_DATABASE", None)
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
     cmd += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd += ["--server.fileWatcherType", "none"]  # as a class's server: edits to the working tree do not reach it
     with open(data / "server.log", "ab") as log:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -284,8 +296,7 @@ async def draw_and_save(pupil: Pupil, page: Page, i: int, args: argparse.Namespa
     try:
         await wait_js(page, READING_JS, timeout=t)
     except Exception:
-        lost = await save.is_disabled()
-        raise RuntimeError("stroke lost (Save still disabled)" if lost else "no reading after the stroke") from None
+        raise RuntimeError("no reading after the stroke") from None
     pupil.predictions.append(time.perf_counter() - started)
     old_canvas = await page.locator(CANVAS).element_handle()
     toasts = await page.evaluate("() => window.__toasts.length")
@@ -344,7 +355,11 @@ async def run_pupil(pupil: Pupil, url: str, args: argparse.Namespace) -> None:
             await draw_and_save(pupil, page, i, args)
         except Exception as err:
             pupil.clicking = False
-            pupil.errors.append(f"drawing {i + 1}: {str(err).splitlines()[0]}")
+            state = "page not answering"
+            with contextlib.suppress(Exception):
+                state = await asyncio.wait_for(page.evaluate(PAGE_STATE_JS), 10)
+                await page.screenshot(path=args.data / f"{pupil.name}-{i + 1}.png", timeout=10_000)
+            pupil.errors.append(f"drawing {i + 1}: {str(err).splitlines()[0]} ({state})")
             if len(pupil.errors) >= 3:
                 return
             try:  # start over on a fresh page (a new session: the nickname is given again)
@@ -567,7 +582,7 @@ def one_round(args: argparse.Namespace, sessions: int) -> bool:
     with tempfile.TemporaryDirectory(prefix="classroom-") as folder:
         data, port = Path(folder), free_port()
         url = f"http://localhost:{port}"
-        args.started = time.perf_counter()
+        args.started, args.data = time.perf_counter(), data  # screenshots of failures go to the data folder
         server = start_server(port, data)
         ok = True
         try:
@@ -646,7 +661,9 @@ def main() -> None:
     )
     parser.add_argument("--kill", action="store_true", help="kill -9 the server mid-class, restart, check the saves")
     parser.add_argument("--find-limit", help="class sizes to try in turn, e.g. 10,20,30: a line per size")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder (database and server log)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the data folder (database, server log, screenshots of failures)"
+    )
     args = parser.parse_args()
     if args.kill and args.duration:
         parser.error("--kill counts on --drawings (half the expected saves), not --duration")
