@@ -16,6 +16,7 @@ from recognizer.trainings import MIN_PER_LABEL
 
 SAVED = "collect_saved"  # ids this session saved, for "Undo last save"
 PROMPT = "collect_prompt"  # (alphabet key, label) being asked for
+JUST_SAVED = "collect_just_saved"  # the label Save saved: its fragment reruns the whole page, which says so
 
 
 def prompt(db: DrawingStore, alphabet: Alphabet, writer: str) -> str:
@@ -45,9 +46,9 @@ def save(db: DrawingStore, alphabet: Alphabet, label: str, writer: str, strokes:
         classroom.notice("error", f"**Not saved.** {err} Your drawing is still on the canvas.")
         return
     st.session_state.setdefault(SAVED, []).append(saved)
+    st.session_state[JUST_SAVED] = label
     st.session_state.pop(PROMPT, None)
     classroom.clear_canvas()
-    st.toast(f"Saved your {label}.", icon=":material/check:")
 
 
 def import_file(db: DrawingStore, alphabet: Alphabet) -> None:
@@ -96,6 +97,23 @@ def collection(db: DrawingStore, alphabet: Alphabet, writer: str) -> None:
                       args=(delete_mine, db, alphabet, writer))  # fmt: skip
 
 
+@st.fragment
+def drawing(db: DrawingStore, alphabet: Alphabet, writer: str) -> None:
+    """The prompt, the canvas, Save and what the network reads: a stroke reruns only this; a save, the page."""
+    if JUST_SAVED in st.session_state:
+        st.rerun()  # the counts and the latest drawings beside it too
+    label = prompt(db, alphabet, writer)
+    st.markdown(f"### Draw: {alphabet.describe(label)}")
+    image, strokes, png = classroom.collect_canvas()
+    with st.container(horizontal=True):
+        st.button("Save", type="primary", icon=":material/save:", disabled=not png, on_click=save,
+                  args=(db, alphabet, label, writer, strokes, png))  # fmt: skip
+        st.button("Clear", icon=":material/delete:", on_click=classroom.clear_canvas, key="collect_clear")
+        st.button("Something else", on_click=skip)
+    if png:
+        classroom.reading(alphabet, image)
+
+
 def main() -> None:
     widgets.page("collect")
     widgets.heading(
@@ -113,24 +131,17 @@ def main() -> None:
         return
     classroom.new_alphabet(db)
     classroom.show_notice()
+    if saved := st.session_state.pop(JUST_SAVED, None):
+        st.toast(f"Saved your {saved}.", icon=":material/check:")
+    if not writer:
+        st.info("Give your nickname to start: it is saved with each drawing.", icon=":material/badge:")
+        return
     draw_col, info_col = st.columns([1, 2], gap="large")
     try:
-        with info_col:
-            if not writer:
-                st.info("Give your nickname to start: it is saved with each drawing.", icon=":material/badge:")
-                return
-            collection(db, alphabet, writer)
         with draw_col:
-            label = prompt(db, alphabet, writer)
-            st.markdown(f"### Draw: {alphabet.describe(label)}")
-            image, strokes, png = classroom.collect_canvas()
-            with st.container(horizontal=True):
-                st.button("Save", type="primary", icon=":material/save:", disabled=not png, on_click=save,
-                          args=(db, alphabet, label, writer, strokes, png))  # fmt: skip
-                st.button("Clear", icon=":material/delete:", on_click=classroom.clear_canvas, key="collect_clear")
-                st.button("Something else", on_click=skip)
-            if png:
-                classroom.reading(alphabet, image)
+            drawing(db, alphabet, writer)
+        with info_col:
+            collection(db, alphabet, writer)
     except StoreError as err:
         classroom.store_failed(err)
 

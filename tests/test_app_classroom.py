@@ -98,7 +98,7 @@ def test_an_alphabet_of_ones_own_is_made_and_bad_ones_are_refused(database: Draw
     at.text_area(key="new_labels").input("circle\ncross, bar")
     button(at, "Make it").click().run()
     assert [a.labels for a in database.custom_alphabets()] == [("circle", "cross", "bar")]
-    assert at.selectbox(key="collect_alphabet").value == "custom-shapes"
+    assert next(s for s in at.selectbox if s.label == "Alphabet").value == "custom-shapes"
     assert prompted(at) in SHAPES
     at = draw_and_save(at, SHAPES[prompted(at)])
     assert database.counts(database.alphabet("custom-shapes"))[at.session_state["collect_prompt"][1]] >= 0

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import cv2
@@ -260,3 +260,55 @@ def test_a_row_written_with_the_mouse_is_read_three_ways(app_url: str, desktop: 
     expect(desktop.locator(".hl-positions tr")).to_have_count(6)  # the header and a row per head
     ARTIFACTS.mkdir(exist_ok=True)
     desktop.screenshot(path=ARTIFACTS / "row-digits.png", full_page=True)
+
+
+SHAPE_STROKES = {"ring": NOT_CHARACTERS["spiral"], "bar": [[(0.5, 0.1), (0.5, 0.9)]]}
+
+
+def save_drawing(page: Page, strokes: list) -> None:
+    """Draw on the Collect page's canvas, press Save, and wait for the saved drawing's fresh canvas."""
+    save = page.get_by_role("button", name="Save", exact=True)
+    save.scroll_into_view_if_needed()  # the canvas above it too
+    for _ in range(3):  # a canvas made a moment ago on a busy machine may miss a first stroke: draw it again
+        draw(page, to_canvas(strokes))
+        with suppress(AssertionError):
+            expect(save).to_be_enabled(timeout=10_000)
+            break
+    expect(save).to_be_enabled()
+    save.click()
+    expect(page.get_by_text("Saved your").last).to_be_visible(timeout=TIMEOUT_MS)
+    expect(save).to_be_disabled(timeout=TIMEOUT_MS)
+    expect(page.locator(CANVAS)).to_have_count(1, timeout=TIMEOUT_MS)  # the saved drawing's canvas is gone
+    page.wait_for_timeout(700)  # the new canvas loads its empty initial drawing
+
+
+def test_a_class_collects_drawings_trains_on_them_and_draws_with_its_model(app_url: str, desktop: Page) -> None:
+    desktop.goto(app_url + "collect")
+    desktop.get_by_role("textbox", name="Your nickname").fill("ada")
+    desktop.keyboard.press("Enter")
+    desktop.get_by_text("Make an alphabet of your own").click()
+    desktop.get_by_role("textbox", name="Name of the alphabet").fill("Ring and bar")
+    desktop.get_by_role("textbox", name="Labels, one per line").fill("ring, bar")
+    desktop.get_by_role("button", name="Make it").click()
+    expect(desktop.get_by_text("Ring and bar is ready")).to_be_visible(timeout=TIMEOUT_MS)
+    desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+    desktop.wait_for_timeout(700)
+    for _ in range(10):  # the page asks for the label drawn least: five of each
+        prompt = desktop.locator("h3").filter(has_text="Draw: ").inner_text().removeprefix("Draw: ").strip()
+        save_drawing(desktop, SHAPE_STROKES[prompt])
+    expect(desktop.get_by_text("10 drawings by 1 writer")).to_be_visible(timeout=TIMEOUT_MS)
+    desktop.screenshot(path=str(ARTIFACTS / "collect.png"))
+
+    desktop.get_by_role("link", name="Train").click()
+    desktop.get_by_role("button", name="Train", exact=True).click()
+    try:
+        expect(desktop.get_by_text("Ring and bar · ada · done")).to_be_visible(timeout=180_000)
+    finally:
+        desktop.screenshot(path=str(ARTIFACTS / "training.png"))
+    expect(desktop.get_by_text("your held-out drawings")).to_be_visible()
+    desktop.screenshot(path=str(ARTIFACTS / "trained.png"))
+    desktop.get_by_role("button", name="Draw with this model").click()
+    expect(desktop.get_by_text("✍️ Handwriting Lab")).to_be_visible(timeout=TIMEOUT_MS)
+    desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
+    draw(desktop, to_canvas(SHAPE_STROKES["bar"]))
+    expect_prediction(desktop, "bar")

@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 NICKNAME = "nickname"
+COLLECTION = "collection"  # the alphabet chosen last on the Collect or Train page
+NEW_ALPHABETS = "new_alphabets"  # alphabets made in this session: the alphabet choice starts anew after each
 
 
 @st.cache_resource(show_spinner=False)
@@ -89,22 +91,24 @@ def nickname() -> str:
 
 
 def pick_collection(db: DrawingStore, key: str) -> Alphabet | None:
-    """A shipped or custom alphabet to collect or train, kept in the ``?alphabet=`` query parameter."""
+    """A shipped or custom alphabet to collect or train, kept in the ``?alphabet=`` query parameter and, for going
+    from one page to the other, in the session."""
     try:
         options = {a.key: a for a in [*ALPHABETS.values(), *db.custom_alphabets()]}
     except StoreError as err:
         store_failed(err)
         return None
-    asked = st.query_params.get("alphabet", next(iter(options)))
+    asked = st.query_params.get("alphabet", st.session_state.get(COLLECTION, next(iter(options))))
     chosen = st.selectbox(
         "Alphabet",
         list(options),
         index=list(options).index(asked) if asked in options else 0,
         format_func=lambda k: options[k].title + ("" if k in ALPHABETS else " (your own)"),
-        key=key,
+        key=f"{key}-{st.session_state.get(NEW_ALPHABETS, 0)}",  # a new one is chosen by a new widget
     )
     if st.query_params.get("alphabet") != chosen:
         st.query_params["alphabet"] = chosen
+    st.session_state[COLLECTION] = chosen  # the other page opens with it too
     return options[chosen]
 
 
@@ -150,11 +154,13 @@ def notice(kind: str, text: str) -> None:
 
 
 def show_notice() -> None:
-    """The message a button's callback left, once."""
+    """The message a button's callback left, once, in a place that is there on every run: what comes after it
+    keeps its place in the page, so that the canvas below is not made anew."""
+    box = st.container()
     if kept := st.session_state.pop(NOTICE, None):
         kind, text = kept
         icons = {"error": ":material/error:", "warning": ":material/hourglass:", "success": ":material/check:"}
-        getattr(st, kind)(text, icon=icons[kind])
+        getattr(box, kind)(text, icon=icons[kind])
 
 
 def act(action, *args) -> None:
@@ -172,7 +178,7 @@ def _define(db: DrawingStore) -> None:
         notice("error", str(err))
         return
     st.query_params["alphabet"] = alphabet.key
-    st.session_state.pop("collect_alphabet", None)  # the choice starts again from the query parameter
+    st.session_state[NEW_ALPHABETS] = st.session_state.get(NEW_ALPHABETS, 0) + 1
     notice("success", f"{alphabet.title} is ready: draw its first labels.")
 
 

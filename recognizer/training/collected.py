@@ -49,8 +49,10 @@ __all__ = [
     "train_collected",
 ]
 
+RENDERS = 60
+"""Training renderings of each collected drawing, fewer when there are more than ``SAMPLES / RENDERS`` drawings."""
 SAMPLES = 6000
-"""Training renderings of the collected drawings in all (each drawing at least 10 times)."""
+"""Training renderings of the collected drawings in all, at most: a class's 100 drawings take 2 minutes."""
 EPOCHS = {"scratch": 12, "fine-tune": 4}
 LEARNING_RATE = {"scratch": 2e-3, "fine-tune": 3e-4}
 BASE_SAMPLES = 6000
@@ -229,7 +231,7 @@ def train_collected(
     command : str
         The command line to record as the way to reproduce the model.
     samples : int
-        Training renderings of the drawings in all (each drawing at least 10 times).
+        Training renderings of the drawings in all, at most (each drawing 10 to :data:`RENDERS` times).
 
     Raises
     ------
@@ -253,7 +255,7 @@ def train_collected(
     held = split(collected, seed)
     y = np.array([spec.labels.index(label) for label in collected.labels], np.int32)
     train_idx, val_idx = np.flatnonzero(~held), np.flatnonzero(held)
-    renders = max(10, math.ceil(samples / max(len(train_idx), 1)))
+    renders = max(10, min(RENDERS, math.ceil(samples / max(len(train_idx), 1))))
     report(0.0, f"rendering {len(train_idx)} drawings {renders} times each")
     items = [(collected.strokes[i], collected.pictures[i]) for i in train_idx for _ in range(renders)]
     train_set = prepare(items, np.repeat(y[train_idx], renders), seed, draw=_draw, workers=1)
