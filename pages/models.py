@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.ui import builders, widgets
 from recognizer.alphabets import ALPHABETS, MODEL_TITLES, Alphabet
 from recognizer.card import ModelCard, ModelFileError, rejection_title, validation_title
+from recognizer.paths import MODELS_DIR
+from recognizer.trainings import trained_alphabets, trained_models
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -67,15 +71,13 @@ def show_rejection(card: ModelCard) -> None:
         st.caption(f"Shapes taken for a character, by kind: {kinds}")
 
 
-def show_model(alphabet: Alphabet, model: str) -> None:
+def show_model(alphabet: Alphabet, path: Path, title: str) -> None:
     """One model file: what it is, how it was trained, how well it does."""
-    path = alphabet.model_path(model)
+    shown = f"models/{path.name}" if path.parent == MODELS_DIR else path.name
     with st.container(border=True):
-        st.markdown(f"**{alphabet.title}: {MODEL_TITLES.get(model, model)}**")
+        st.markdown(f"**{alphabet.title}: {title}**")
         if not path.is_file():
-            st.warning(
-                f"`models/{path.name}` is not there yet: this model has not been trained.", icon=":material/hourglass:"
-            )
+            st.warning(f"`{shown}` is not there yet: this model has not been trained.", icon=":material/hourglass:")
             return
         try:
             card = read_card(str(path), path.stat().st_mtime_ns)
@@ -83,9 +85,9 @@ def show_model(alphabet: Alphabet, model: str) -> None:
             st.error(f"**The model card cannot be read.** {err}", icon=":material/error:")
             return
         if card is None:
-            st.caption(f"`models/{path.name}` · no model card beside it")
+            st.caption(f"`{shown}` · no model card beside it")
             return
-        facts = [f"`models/{path.name}`", f"{path.stat().st_size / 1e6:.1f} MB", f"{card.params:,} parameters"]
+        facts = [f"`{shown}`", f"{path.stat().st_size / 1e6:.1f} MB", f"{card.params:,} parameters"]
         if training := card.training:
             facts.append(f"trained {training.get('epochs', '?')} epochs in {training.get('seconds', 0) / 60:.0f} min")
         st.caption(" · ".join(facts))
@@ -105,11 +107,25 @@ def main() -> None:
         "The models behind the Draw and Read a row pages. Accuracy is measured on writers the model never saw in"
         " training, and first on writers from other places: institutions none of the training writers came from."
     )
-    shipped = [(alphabet, model) for alphabet in ALPHABETS.values() for model in alphabet.shipped_models]
-    for start in range(0, len(shipped), 2):
-        for col, (alphabet, model) in zip(st.columns(2), shipped[start : start + 2], strict=False):
+    shipped = [
+        (alphabet, alphabet.model_path(model), MODEL_TITLES.get(model, model))
+        for alphabet in ALPHABETS.values()
+        for model in alphabet.shipped_models
+    ]
+    grid(shipped)
+    alphabets = [*ALPHABETS.values(), *trained_alphabets()]
+    if trained := [(a, path, "trained here") for a in alphabets for path in trained_models(a.key)]:
+        st.subheader("Trained here", divider="gray")
+        st.caption("Models trained on the Train page from the drawings collected here, newest first.")
+        grid(trained)
+
+
+def grid(models: list[tuple[Alphabet, Path, str]]) -> None:
+    """Model cards two by two."""
+    for start in range(0, len(models), 2):
+        for col, model in zip(st.columns(2), models[start : start + 2], strict=False):
             with col:
-                show_model(alphabet, model)
+                show_model(*model)
 
 
 main()

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .alphabets import ALPHABETS, get_alphabet
-from .drawings import StoreError
+from .drawings import APP_DATABASE, StoreError
 from .imageio import ImageReadError, read_image
 from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
 from .reading import DEFAULT_METHOD, METHODS, methods
@@ -140,7 +140,8 @@ def _train_collected(args: argparse.Namespace, command: str | None) -> int:
     from .training.collected import load_collected, train_collected
     from .training.train import print_progress
 
-    collected = load_collected(args.drawings if "://" in args.drawings else in_repo(args.drawings), args.alphabet)
+    source = args.drawings if "://" in args.drawings or args.drawings == APP_DATABASE else in_repo(args.drawings)
+    collected = load_collected(source, args.alphabet)
     train_collected(
         collected,
         args.name,
@@ -224,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--limit", type=int, help="cap samples per source (quick runs)")
     collected = train.add_argument_group("collected drawings (a CNN on the drawings people saved in the app)")
-    collected.add_argument("--drawings", metavar="URL_OR_FILE", help="a database URL, or an exported .npz or .zip")
+    collected.add_argument(
+        "--drawings",
+        metavar="SOURCE",
+        help="a database URL, app (the app's database: HANDWRITING_LAB_DATABASE), or an exported .npz or .zip",
+    )
     collected.add_argument("--name", default="class", help="the model's name after the alphabet's (default: class)")
     collected.add_argument(
         "--from-scratch", action="store_true", help="a shipped alphabet: train anew instead of fine-tuning its model"

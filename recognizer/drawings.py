@@ -39,6 +39,7 @@ from .paths import USER_DATA_DIR
 from .preprocess import to_grayscale
 
 __all__ = [
+    "APP_DATABASE",
     "LABELS_PER_ALPHABET",
     "MAX_IMPORT_BYTES",
     "Drawing",
@@ -52,6 +53,9 @@ __all__ = [
     "strokes_from_canvas",
 ]
 
+APP_DATABASE = "app"
+"""What names the app's own database (:func:`database_url`) where a source of drawings is asked for, so that no
+password is on a command line or in a model card."""
 LABELS_PER_ALPHABET = (2, 30)
 """Fewest and most labels of a custom alphabet."""
 MAX_LABEL_CHARS = 20

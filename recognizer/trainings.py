@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 from .alphabets import ALPHABETS, Alphabet
 from .card import ModelCard, ModelFileError
-from .drawings import DrawingStore, custom_alphabet
+from .drawings import APP_DATABASE, DrawingStore, custom_alphabet
 from .paths import ROOT, USER_DATA_DIR, USER_MODELS_DIR
 
 if TYPE_CHECKING:
@@ -391,7 +391,7 @@ class TrainingQueue:
         job = self.get(first)
         LOGS_DIR.mkdir(parents=True, exist_ok=True)
         job.log.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "recognizer", "train", "--alphabet", job.alphabet, "--drawings", self.url]
+        command = [sys.executable, "-m", "recognizer", "train", "--alphabet", job.alphabet, "--drawings", APP_DATABASE]
         command += ["--name", job.name, "--out", str(self.models_dir), "--log", str(job.log)]
         if not job.fine_tune:
             command.append("--from-scratch")
@@ -399,7 +399,11 @@ class TrainingQueue:
             command += ["--epochs", str(self.epochs)]
         with job.output.open("w", encoding="utf-8") as out:
             self._process = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ | {"PYTHONUNBUFFERED": "1"}
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,  # the database's URL goes in the environment: no password on a command line or in a card
+                env=os.environ | {"PYTHONUNBUFFERED": "1", "HANDWRITING_LAB_DATABASE": self.url},
             )
         self._running = job
         with self.store.transaction("start the training") as conn:

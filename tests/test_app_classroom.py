@@ -161,6 +161,9 @@ def test_a_finished_training_shows_its_result_and_draws_on_the_draw_page(databas
     [expander] = [e for e in at.expander if e.label.startswith("#1 · Shapes · ada · done")]
     assert [m.label for m in expander.get("metric")] == ["your held-out drawings"]
     assert len(expander.dataframe) == 1, "the confusion matrix"
+    at.switch_page("pages/models.py").run()
+    assert [h.value for h in at.subheader] == ["Trained here"]
+    assert any(m.value == "**Shapes: trained here**" for m in at.markdown), "its card, with its confusion matrix"
     at.switch_page("pages/draw.py").run()
     choice = next(s for s in at.segmented_control if s.label == "Alphabet")
     assert choice.options[-1] == "Shapes", "alphabets of one's own with a model trained here come last"

@@ -62,7 +62,9 @@ def test_trainings_run_in_turn_in_a_child_process_and_can_be_cancelled(queue: Tr
     assert [a.key for a in trained_alphabets(queue.models_dir)] == ["custom-shapes"]
     rec = load_trained(done.model)
     assert rec.alphabet.title == "Shapes" and rec.alphabet.labels == tuple(SHAPES)
-    assert "users_val" in ModelCard.read(done.model).accuracies
+    card = ModelCard.read(done.model)
+    assert "users_val" in card.accuracies
+    assert card.command.endswith("--drawings app") or "--drawings app " in card.command, "no database URL in it"
 
     third = queue.request(other, "bob")
     assert wait_for(queue, third.id, {"running"}) == "running"

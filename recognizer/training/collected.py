@@ -101,7 +101,8 @@ def _picture(png: bytes) -> np.ndarray:
 
 
 def load_collected(source: str | Path, alphabet: str) -> Collected:
-    """The drawings of ``alphabet`` from a database URL, or from an export file (``.npz`` or ``.zip``).
+    """The drawings of ``alphabet`` from a database URL, the app's own database
+    (:data:`recognizer.drawings.APP_DATABASE`), or an export file (``.npz`` or ``.zip``).
 
     Raises
     ------
@@ -110,7 +111,7 @@ def load_collected(source: str | Path, alphabet: str) -> Collected:
     recognizer.drawings.StoreError
         The database cannot be read.
     """
-    text = str(source)
+    text = store.database_url() if str(source) == store.APP_DATABASE else str(source)
     if "://" in text:
         db = store.DrawingStore(text)
         spec = db.alphabet(alphabet)
