@@ -232,11 +232,9 @@ class DrawingStore:
     """
 
     def __init__(self, url: str | None = None, engine: sa.Engine | None = None) -> None:
-        if engine is None:
-            url = url or database_url()
-            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(url)
+        engine = engine or sa.create_engine(url or database_url())
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)  # SQLite makes the file only
         self.engine = engine
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _sqlite_pragmas)

@@ -3,11 +3,9 @@ the alphabet choice with custom alphabets, and the collecting canvas."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from recognizer.alphabets import ALPHABETS, Alphabet
 from recognizer.drawings import DrawingStore, StoreError, database_url, picture_png, strokes_from_canvas
@@ -15,7 +13,7 @@ from recognizer.trainings import TrainingQueue, trained_models
 
 from . import widgets
 from .builders import percent
-from .widgets import CANVAS_BACKGROUND, CANVAS_SIZE
+from .widgets import CANVAS_BACKGROUND
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,8 +40,6 @@ NEW_ALPHABETS = "new_alphabets"  # alphabets made in this session: the alphabet 
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> DrawingStore:
-    if url.startswith("sqlite:///"):  # SQLite makes the file, not its folder
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return DrawingStore(engine=st.connection("drawings", type="sql", url=url).engine)
 
 
@@ -115,16 +111,7 @@ def pick_collection(db: DrawingStore, key: str) -> Alphabet | None:
 def collect_canvas() -> tuple[np.ndarray | None, list[np.ndarray], bytes]:
     """The collecting canvas (white pen on black): its RGBA picture, the pen strokes and the picture as a PNG
     (b"" while empty). Saving or Clear starts a new canvas (:func:`clear_canvas`)."""
-    result = st_canvas(
-        stroke_width=20,
-        stroke_color="#FFFFFF",
-        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
-        width=CANVAS_SIZE,
-        height=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"collect_canvas-{st.session_state.get('collect_generation', 0)}",
-    )
+    result = widgets.canvas(f"collect_canvas-{st.session_state.get('collect_generation', 0)}", pen=20)
     image, objects = result.image_data, (result.json_data or {}).get("objects", [])
     return image, strokes_from_canvas(objects), picture_png(image) if image is not None else b""
 

@@ -33,6 +33,7 @@ __all__ = [
     "UPLOAD_KEY",
     "YOURS",
     "arriving",
+    "canvas",
     "canvas_fixes",
     "chart",
     "check_model_file",
@@ -325,21 +326,27 @@ def _canvas_key() -> str:
     return CANVAS_KEY if generation == 0 else f"{CANVAS_KEY}-{generation}"
 
 
+def canvas(key: str, pen: int, size: tuple[int, int] = (CANVAS_SIZE, CANVAS_SIZE), initial: dict | None = None):
+    """A drawing canvas as every page has it: a white pen ``pen`` pixels wide on black, ``size`` (width, height);
+    ``initial`` is a drawing (the canvas's own JSON) to start from."""
+    return st_canvas(
+        stroke_width=pen,
+        stroke_color="#FFFFFF",
+        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
+        width=size[0],
+        height=size[1],
+        drawing_mode="freedraw",
+        return_image_data=True,
+        initial_drawing=initial,
+        key=key,
+    )
+
+
 def drawn_image() -> np.ndarray | None:
     """The drawing canvas (white ink on black) and its pen controls; the RGBA drawing or None."""
     st.caption("✏️ Draw here")
     restore = st.session_state.get(RESTORE)
-    result = st_canvas(
-        stroke_width=st.session_state.get("pen", 20),
-        stroke_color="#FFFFFF",
-        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
-        width=CANVAS_SIZE,
-        height=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        initial_drawing=restore[0] if restore else None,
-        key=_canvas_key(),
-    )
+    result = canvas(_canvas_key(), st.session_state.get("pen", 20), initial=restore[0] if restore else None)
     with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_SIZE):
         st.slider("Pen width", 6, 40, 20, key="pen", persist_state="session")
         st.button(
@@ -362,16 +369,7 @@ ROW_CANVAS = (720, 200)
 def row_drawing() -> np.ndarray | None:
     """The Row page's wide canvas (white ink on black), its pen and Clear; the RGBA drawing or None."""
     generation = st.session_state.get("row_generation", 0)
-    result = st_canvas(
-        stroke_width=st.session_state.get("row_pen", 12),
-        stroke_color="#FFFFFF",
-        background_color="#" + f"{CANVAS_BACKGROUND:02x}" * 3,
-        width=ROW_CANVAS[0],
-        height=ROW_CANVAS[1],
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"row_canvas-{generation}",
-    )
+    result = canvas(f"row_canvas-{generation}", st.session_state.get("row_pen", 12), ROW_CANVAS)
     with st.container(horizontal=True, vertical_alignment="bottom", width=CANVAS_SIZE):
         st.slider("Pen width", 4, 30, 12, key="row_pen", persist_state="session")
         st.button(
