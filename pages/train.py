@@ -76,8 +76,7 @@ def result(queue: TrainingQueue, job: Training) -> None:
     with st.container(horizontal=True, gap="medium"):
         for name, (accuracy, samples) in card.accuracies.items():
             st.metric(validation_title(name), builders.percent(accuracy), help=f"{samples} drawings", width="content")
-    st.caption(f"Trained in {card.training.get('seconds', 0):.0f} s on {card.training_data['train_samples']:,}"
-               " renderings of your drawings.")  # fmt: skip
+    st.caption(builders.training_summary(card))
     if "users_val" in card.validation:
         st.dataframe(
             builders.confusion_table(

@@ -96,3 +96,18 @@ def test_a_shipped_alphabet_is_fine_tuned_and_compared_with_the_shipped_model(tm
     assert card.rejection is not None and card.rejection.output == 10, "it keeps its none-of-these output"
     assert {"users_val", "shipped_users_val"} <= set(card.accuracies)
     assert card.training_data["mixed_in"]["negatives"]["train_samples"] > 0
+
+
+def test_the_command_line_trains_on_an_export_and_refuses_a_file_that_is_none(
+    shapes, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from recognizer.cli import main
+
+    export = tmp_path / "shapes.npz"
+    export.write_bytes(shapes[1].export_npz("custom-shapes"))
+    argv = ["train", "--alphabet", "custom-shapes", "--drawings", str(export), "--epochs", "1", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    assert ModelCard.read(tmp_path / "custom-shapes_class.keras").labels == tuple(SHAPES)
+    (tmp_path / "notes.npz").write_bytes(b"not an export")
+    assert main([*argv[:4], str(tmp_path / "notes.npz")]) == 2
+    assert "is not a drawings export" in capsys.readouterr().err

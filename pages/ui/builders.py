@@ -49,6 +49,7 @@ __all__ = [
     "steps_strip",
     "sweep_chart",
     "sweeps_grid",
+    "training_summary",
     "variants_strip",
 ]
 
@@ -85,6 +86,25 @@ def amount(n: int, noun: str) -> str:
     ('0 drawings', '1 writer', '1,200 drawings')
     """
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def training_summary(card: ModelCard) -> str:
+    """How a model trained here was trained, in a sentence, from its card.
+
+    >>> card = ModelCard("m", "digits", ("0",), training={"seconds": 59.4}, training_data={
+    ...     "collected": {"train_drawings": 80, "renders_per_drawing": 60}, "train_samples": 4800})
+    >>> training_summary(card)
+    'Trained in 59 s on 80 of your drawings, each drawn 60 ways.'
+    """
+    collected, samples = card.training_data.get("collected", {}), card.training_data.get("train_samples", 0)
+    drawings, renders = collected.get("train_drawings", 0), collected.get("renders_per_drawing", 0)
+    mixed = (
+        f", mixed into {samples - drawings * renders:,} of its own training samples"
+        if samples > drawings * renders
+        else ""
+    )
+    seconds = card.training.get("seconds", 0)
+    return f"Trained in {seconds:.0f} s on {drawings:,} of your drawings, each drawn {renders} ways{mixed}."
 
 
 def img(image: np.ndarray, alt: str, scale: int = 1) -> str:
