@@ -76,7 +76,7 @@ def test_collecting_asks_for_a_nickname_then_saves_what_is_drawn_and_undoes(data
     assert all(d.strokes and d.png.startswith(b"\x89PNG") for d in saved), "pen strokes and the picture"
     assert len(set(labels)) == 3, "each prompt is a label this writer has drawn least"
     assert any("3 drawings" in m.value and "1 writer" in m.value for m in at.markdown)
-    assert any("The network reads" in c.value for c in at.caption) is False, "the new canvas is empty"
+    assert not any("The network reads" in c.value for c in at.caption), "the new canvas is empty"
     button(at, "Undo last save").click().run()
     assert len(database.drawings("digits")) == 2
 
