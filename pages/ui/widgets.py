@@ -41,6 +41,7 @@ __all__ = [
     "heading",
     "load_recognizer",
     "model_missing",
+    "model_path",
     "models_dir",
     "page",
     "pick_alphabet",
@@ -293,9 +294,14 @@ def _model_error(alphabet: Alphabet, model: str, problem: object) -> None:
     )
 
 
+def model_path(alphabet: Alphabet, model: str) -> Path:
+    """The file of a model choice: a shipped model's, or one trained here (``TRAINED`` + its path)."""
+    return Path(model.removeprefix(TRAINED)) if model.startswith(TRAINED) else alphabet.model_path(model)
+
+
 def model_missing(alphabet: Alphabet, model: str) -> bool:
     """Whether the model file is absent (said on the page), checked without loading TensorFlow."""
-    path = Path(model.removeprefix(TRAINED)) if model.startswith(TRAINED) else alphabet.model_path(model)
+    path = model_path(alphabet, model)
     if model == YOURS or path.is_file():
         return False
     _model_error(alphabet, model, f"{path}: model file not found")
@@ -306,7 +312,7 @@ def load_recognizer(alphabet: Alphabet, model: str) -> Recognizer | None:
     """The cached recognizer (or the user's own), or None after explaining why the model file cannot be used."""
     if model == YOURS:
         return user_model(alphabet).recognizer
-    path = Path(model.removeprefix(TRAINED)) if model.startswith(TRAINED) else alphabet.model_path(model)
+    path = model_path(alphabet, model)
     stamp = path.stat().st_mtime_ns if path.is_file() else 0
     try:
         with st.spinner(f"Loading the {alphabet.noun} model…"):

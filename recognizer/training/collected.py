@@ -121,8 +121,8 @@ def load_collected(source: str | Path, alphabet: str) -> Collected:
         items = [(d.label, d.writer, list(d.strokes), d.png) for d in found]
     else:
         path = Path(source)
-        spec = ALPHABETS.get(alphabet) or _export_alphabet(path, alphabet)
         items = [item[:4] for item in store.read_export(path.read_bytes(), path.name)]
+        spec = ALPHABETS.get(alphabet) or _export_alphabet(items, alphabet)
         items = [item for item in items if item[0] in spec.labels]
     return Collected(
         spec,
@@ -133,11 +133,10 @@ def load_collected(source: str | Path, alphabet: str) -> Collected:
     )
 
 
-def _export_alphabet(path: Path, key: str) -> Alphabet:
-    """A custom alphabet from an export file: the labels found in it, in order of first appearance."""
-    labels = list(dict.fromkeys(item[0] for item in store.read_export(path.read_bytes(), path.name)))
-    title = key.removeprefix("custom-").replace("-", " ")
-    return store.custom_alphabet(title, labels)
+def _export_alphabet(items: list, key: str) -> Alphabet:
+    """A custom alphabet from an export's drawings: the labels found, in order of first appearance."""
+    labels = list(dict.fromkeys(item[0] for item in items))
+    return store.custom_alphabet(key.removeprefix("custom-").replace("-", " "), labels)
 
 
 def split(collected: Collected, seed: int = 0) -> np.ndarray:
