@@ -44,10 +44,11 @@ RUNE_FONTS = {
     "validation": ("NotoSansRunic-Regular.ttf",),
 }
 UNIPEN_RENDERS = {"digits": 3, "letters": 2}
-CONTINENTAL = 0.35
-"""Share of training 1s and 7s drawn the continental way: a 1 with a long flag and a base, a 7 with a bar.
-Writers from other places write them so, and the training institutions seldom do (issue 13's 1 read as 7)."""
 """Training renderings of each UNIPEN sample (brush, size, position and polarity differ each time)."""
+CONTINENTAL = 0.35
+"""Share of training 0s, 1s and 7s drawn as :func:`render.continental` draws them: a slashed 0, a 1 with a long
+flag, a 7 with a bar. Writers from other places write them so, and the training institutions seldom do (issue 13's
+1 read as 7; an unseen writer's slashed 0s and flagged 1s taken for "none of these")."""
 RUNE_TEMPLATES_PER_CLASS = {"train": 1500, "validation": 250}
 RUNE_FONT_RENDERS_PER_CLASS = {"train": 200, "validation": 100}
 VALIDATION_SEED_OFFSET = 7919
@@ -142,7 +143,7 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
 
 
 def _draw_styled(item: tuple[list[np.ndarray], str], rng: np.random.Generator) -> np.ndarray:
-    """A training character as written: some 1s and 7s the continental way (:func:`render.continental`)."""
+    """A training character as written: some 0s, 1s and 7s the continental way (:func:`render.continental`)."""
     strokes, label = item
     if rng.random() < CONTINENTAL:
         strokes = continental(strokes, label, rng)

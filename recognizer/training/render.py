@@ -118,9 +118,13 @@ def layout_row(
 
 
 def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Generator) -> list[np.ndarray]:
-    """A 1 or a 7 as much of Europe writes it: a 1 with a long flag (and often a base), a 7 with a bar.
+    """A 0, 1 or 7 as many people write it and the training writers seldom do.
 
-    A fifth of the flags reach most of the way down: some people write a 1 as a bare Λ.
+    - A 0 with a slash from below left to above right, out of the ring at both ends, or one time in four a level
+      bar through it: one line, where a 0 crossed out (a "none of these") has two or more.
+    - A 1 with a long flag and sometimes a base. A fifth of the flags reach most of the way down: some people
+      write a 1 as a bare Λ.
+    - A 7 with a bar.
 
     Other labels, and 1s that have a flag already (wider than a quarter of their height), come back unchanged.
     """
@@ -130,12 +134,20 @@ def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Genera
     width, height = hi - lo
     if height <= 0:
         return strokes
-    if label == "1" and width < 0.25 * height:
+    if label == "0":
+        beyond = rng.uniform(0.05, 0.25, (2, 1))  # how far out of the ring each end reaches
+        if rng.random() < 0.75:
+            ends = np.array([[lo[0], hi[1]], [hi[0], lo[1]]])
+        else:
+            ends = np.array([[lo[0], (lo[1] + hi[1]) / 2], [hi[0], (lo[1] + hi[1]) / 2]])
+        centre = ends.mean(axis=0)
+        strokes.append(centre + (ends - centre) * (1 + beyond) + rng.normal(0, 0.03, (2, 2)) * height)
+    elif label == "1" and width < 0.25 * height:
         top, bottom = pts[pts[:, 1].argmin()], pts[pts[:, 1].argmax()]
         reach = rng.uniform(0.3, 0.5) * height if rng.random() < 0.8 else rng.uniform(0.55, 0.85) * height
         flag = np.array([top, top + np.array([-reach * rng.uniform(0.6, 1.0), reach])])
         strokes = [np.concatenate([flag[::-1], s]) if s is strokes[0] else s for s in strokes]
-        if rng.random() < 0.6:
+        if rng.random() < 0.4:
             half = rng.uniform(0.2, 0.35) * height
             strokes.append(bottom + np.array([[-half, 0.0], [half, 0.0]]))
     elif label == "7":
