@@ -120,10 +120,10 @@ def layout_row(
 def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Generator) -> list[np.ndarray]:
     """A 0, 1 or 7 as many people write it and the training writers seldom do.
 
-    - A 0 with a slash from below left to above right, out of the ring at both ends, or one time in four a level
-      bar through it: one line, where a 0 crossed out (a "none of these") has two or more.
-    - A 1 with a long flag and sometimes a base. A fifth of the flags reach most of the way down: some people
-      write a 1 as a bare Λ.
+    - A 0 with a slash through it, out of the ring at both ends: from below left to above right, or upright, or
+      level. One line, where a 0 crossed out (a "none of these") has two or more.
+    - A 1 with a flag and sometimes a base. Most flags slope down to the left; a fifth are nearly level (and short,
+      or the 1 would be a 7), and a fifth reach most of the way down (some people write a 1 as a bare Λ).
     - A 7 with a bar.
 
     Other labels, and 1s that have a flag already (wider than a quarter of their height), come back unchanged.
@@ -135,17 +135,23 @@ def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Genera
     if height <= 0:
         return strokes
     if label == "0":
-        beyond = rng.uniform(0.05, 0.25, (2, 1))  # how far out of the ring each end reaches
-        if rng.random() < 0.75:
-            ends = np.array([[lo[0], hi[1]], [hi[0], lo[1]]])
-        else:
-            ends = np.array([[lo[0], (lo[1] + hi[1]) / 2], [hi[0], (lo[1] + hi[1]) / 2]])
-        centre = ends.mean(axis=0)
-        strokes.append(centre + (ends - centre) * (1 + beyond) + rng.normal(0, 0.03, (2, 2)) * height)
+        middle = (lo + hi) / 2
+        ends = [
+            np.array([[lo[0], hi[1]], [hi[0], lo[1]]]),
+            np.array([[middle[0], hi[1]], [middle[0], lo[1]]]),
+            np.array([[lo[0], middle[1]], [hi[0], middle[1]]]),
+        ][rng.choice(3, p=[0.5, 0.25, 0.25])]
+        beyond = rng.uniform(0.05, 0.3, (2, 1))  # how far out of the ring each end reaches
+        strokes.append(middle + (ends - middle) * (1 + beyond) + rng.normal(0, 0.03, (2, 2)) * height)
     elif label == "1" and width < 0.25 * height:
         top, bottom = pts[pts[:, 1].argmin()], pts[pts[:, 1].argmax()]
-        reach = rng.uniform(0.3, 0.5) * height if rng.random() < 0.8 else rng.uniform(0.55, 0.85) * height
-        flag = np.array([top, top + np.array([-reach * rng.uniform(0.6, 1.0), reach])])
+        way = rng.random()
+        if way < 0.2:  # nearly level
+            drop = rng.uniform(0.03, 0.2) * height
+            flag = np.array([top, top + np.array([-rng.uniform(0.2, 0.4) * height, drop])])
+        else:
+            reach = rng.uniform(0.3, 0.5) * height if way < 0.8 else rng.uniform(0.55, 0.85) * height
+            flag = np.array([top, top + np.array([-reach * rng.uniform(0.6, 1.0), reach])])
         strokes = [np.concatenate([flag[::-1], s]) if s is strokes[0] else s for s in strokes]
         if rng.random() < 0.4:
             half = rng.uniform(0.2, 0.35) * height
