@@ -103,8 +103,14 @@ def test_label_indices_maps_both_cases_of_letters() -> None:
     assert known.tolist() == [True, True, True, False]
 
 
-def test_continental_ones_get_a_long_flag_and_sevens_a_bar() -> None:
+def test_continental_ones_get_a_long_flag_sevens_a_bar_and_zeros_a_slash() -> None:
     rng = np.random.default_rng(0)
+    ring = [np.array([[np.cos(t), np.sin(t)] for t in np.linspace(0, 2 * np.pi, 24)])]
+    for _ in range(20):
+        slashed = continental(ring, "0", rng)
+        assert len(slashed) == 2, "one line through the ring"
+        ends = slashed[1]
+        assert np.linalg.norm(ends[0] - ends[1]) > 2, "out of the ring at both ends"
     bar = [np.array([[0.5, 0.0], [0.5, 1.0]])]
     one = continental(bar, "1", rng)
     pts = np.concatenate(one)

@@ -125,8 +125,10 @@ def build_mlp(num_classes: int, name: str = "mlp") -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_row_cnn(slots: int, classes: int, name: str = "row") -> keras.Model:
+def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 1024) -> keras.Model:
     """The multi-head row network: :func:`build_cnn`'s blocks over a (28, 28 * slots) row, one softmax head per slot.
+
+    The dense layer is four times the single character's: it carries five characters and where each one is.
 
     Parameters
     ----------
@@ -134,6 +136,8 @@ def build_row_cnn(slots: int, classes: int, name: str = "row") -> keras.Model:
         Characters read at most (heads), each 28 pixels of the row's width.
     classes : int
         Classes of each head: the labels and "no character".
+    dense : int
+        Units of the dense layer the heads read.
 
     Returns
     -------
@@ -149,7 +153,7 @@ def build_row_cnn(slots: int, classes: int, name: str = "row") -> keras.Model:
         x = layers.MaxPooling2D(name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(0.25, name="dropout1")(x)
-    x = layers.Dense(256, activation="relu", name="dense")(x)
+    x = layers.Dense(dense, activation="relu", name="dense")(x)
     x = layers.Dropout(0.3, name="dropout2")(x)
     x = layers.Dense(slots * classes, name="heads")(x)
     x = layers.Reshape((slots, classes), name="slots")(x)

@@ -38,6 +38,8 @@ LENGTHS = (1, 2, 3, 4, 5)
 LENGTH_WEIGHTS = (0.1, 0.1, 0.15, 0.15, 0.5)
 """How often training rows have each length: mostly five digits, but shorter numbers too."""
 TRAIN_ROWS = {"mnist": 24000, "unipen": 24000}
+MNIST_EXACT = 0.4
+"""Share of MNIST training rows pasted exactly as the seeds' question does; the rest vary gaps, sizes and offsets."""
 VALIDATION_ROWS = 1000
 NO_DIGIT = 10
 """The label of a head with no digit to read: one past the digits."""
@@ -167,7 +169,7 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
     train_set = None
     if train:
         mnist_rows = _random_rows(np.arange(len(x_train)), cap(TRAIN_ROWS["mnist"]), rng)
-        exact = rng.random(len(mnist_rows)) < 0.3
+        exact = rng.random(len(mnist_rows)) < MNIST_EXACT
         items = [("mnist exact" if e else "mnist", x_train[r]) for r, e in zip(mnist_rows, exact, strict=True)]
         labels = [row_labels(y_train[r]) for r in mnist_rows]
         u_items, u_labels = unipen_items(
@@ -194,7 +196,8 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         "generator": "recognizer.training.rows",
         "train_rows": {k: cap(v) for k, v in TRAIN_ROWS.items()} if train else 0,
         "lengths": {str(n): w for n, w in zip(LENGTHS, LENGTH_WEIGHTS, strict=True)},
-        "mnist": "training digits; 30% of rows pasted exactly, the rest with varied gaps, sizes and offsets",
+        "mnist": f"training digits; {MNIST_EXACT:.0%} of rows pasted exactly, the rest with varied gaps, sizes and "
+        "offsets",
         "unipen": "training writers; one pen per row, shared slant, gaps from touching to wide",
         "validation": {
             "mnist_rows_test": "MNIST test digits 5 by 5 in order, pasted exactly (the seeds' 28 x 140)",

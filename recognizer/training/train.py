@@ -382,7 +382,7 @@ def train(
     return card
 
 
-ROW_EPOCHS = 8
+ROW_EPOCHS = 10
 
 
 def train_rows(
