@@ -6,8 +6,9 @@ The headline validation figure (``unipen_places_val``) pools four institutions t
 training never saw (``recognizer.training.datasets.OTHER_PLACES``). This splits it
 by institution and, for letters, into capitals and small letters, next to the
 writers held out of the training institutions (``unipen_val``), with the most
-frequent confusions: where a gap comes from. Drawings are rendered with the
-validation seed, as training renders them.
+frequent confusions: where a gap comes from, and how many real characters each
+model takes for "none of these". Drawings are rendered with the validation seed,
+as training renders them.
 """
 
 from __future__ import annotations
@@ -50,12 +51,15 @@ def main() -> None:
         for model in alphabet.models:
             rec = recognizer.load(key, model)
             print(f"\n{key}_{model}")
+            print(f"  {'':42} {'right':>7} {'':8} {'rejected':>8}   most frequent confusions")
             for name, data in sets.items():
-                predicted = rec.classify(data.x).argmax(axis=1)
+                chunks = [rec.score_inputs(rec.convention.apply(data.x[i : i + 512])) for i in range(0, len(data), 512)]
+                predicted = np.concatenate([c.probabilities for c in chunks]).argmax(axis=1)
                 pairs = zip(data.y, predicted, strict=True)
                 wrong = Counter(f"{alphabet.labels[t]}->{alphabet.labels[p]}" for t, p in pairs if t != p)
                 top = ", ".join(f"{pair} x{n}" for pair, n in wrong.most_common(4))
-                print(f"  {name:42} {np.mean(predicted == data.y):7.2%} of {len(data):5}   {top}")
+                right, rejected = np.mean(predicted == data.y), np.mean(np.concatenate([c.rejected for c in chunks]))
+                print(f"  {name:42} {right:7.2%} of {len(data):5} {rejected:8.2%}   {top}")
 
 
 if __name__ == "__main__":
