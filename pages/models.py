@@ -41,8 +41,7 @@ def show_validation(card: ModelCard) -> None:
             st.metric(validation_title(name), builders.percent(accuracy), help=f"{samples:,} samples", width="content")
     for name, result in card.validation.items():
         if groups := result.get("by_group"):
-            parts = ", ".join(f"{g} {builders.percent(f['accuracy'])} of {f['samples']:,}" for g, f in groups.items())
-            st.caption(f"{validation_title(name)}, place by place: {parts}")
+            st.caption(f"{validation_title(name)}, place by place: {builders.place_by_place(groups, 'accuracy')}")
     first, result = next(iter(card.validation.items()))
     if confusions := result.get("top_confusions"):
         pairs = ", ".join(f"{c['true']} → {c['predicted']} ({c['count']})" for c in confusions[:5])
@@ -66,6 +65,9 @@ def show_rejection(card: ModelCard) -> None:
                 help=f"{figure['samples']:,} samples",
                 width="content",
             )
+    for name, figure in card.rejection.figures.items():
+        if groups := figure.get("by_group"):
+            st.caption(f"{rejection_title(name)}, place by place: {builders.place_by_place(groups, 'rate')}")
     if by_kind := card.rejection.figures.get("negatives_val", {}).get("by_kind"):
         kinds = ", ".join(f"{kind} {builders.percent(f['rate'])}" for kind, f in by_kind.items())
         st.caption(f"Shapes taken for a character, by kind: {kinds}")

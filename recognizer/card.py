@@ -68,7 +68,8 @@ class Rejection:
     figures : dict of str to dict
         Per validation set: ``rate`` (share rejected, or for negatives the share
         accepted), ``samples``, ``target`` and ``wanted`` (``"at most"`` or
-        ``"at least"``), and per kind of negative ``by_kind``.
+        ``"at least"``), per kind of negative ``by_kind``, and for a set pooled from
+        several places ``by_group``, place by place.
     """
 
     output: int

@@ -92,6 +92,9 @@ def test_one_epoch_writes_a_loadable_model_with_its_card(data_dir: Path, tmp_pat
         assert len(on_disk["validation"][name]["confusion_matrix"]) == 10
     places = on_disk["validation"]["unipen_places_val"]
     assert places["by_group"] == {"art": {"accuracy": places["accuracy"], "samples": places["samples"]}}
+    rejected = on_disk["rejection"]["figures"]["unipen_places_val"]
+    assert rejected["by_group"] == {"art": {"rate": rejected["rate"], "samples": rejected["samples"]}}
+    assert "by_group" not in on_disk["rejection"]["figures"]["unipen_val"], "one place: nothing to split"
     assert on_disk["training"]["seconds"] > 0 and on_disk["command"].startswith("python -m recognizer train")
     assert "elastic" in on_disk["augmentation"]
     assert progress[0][0] == 0.0 and progress[-1][0] == 1.0

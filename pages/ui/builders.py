@@ -42,6 +42,7 @@ __all__ = [
     "mistakes_gallery",
     "model_note",
     "percent",
+    "place_by_place",
     "position_table",
     "probability_bars",
     "reading_card",
@@ -77,6 +78,15 @@ def percent(p: float) -> str:
     ('99.9%', '50.0%', '100.0%')
     """
     return f"{math.floor(p * 1000 + 1e-9) / 10:.1f}%"
+
+
+def place_by_place(groups: dict[str, dict], key: str) -> str:
+    """One figure of a card's ``by_group``, place by place.
+
+    >>> place_by_place({"art": {"rate": 0.0176, "samples": 170}, "ced": {"rate": 0.0022, "samples": 1368}}, "rate")
+    'art 1.7% of 170, ced 0.2% of 1,368'
+    """
+    return ", ".join(f"{group} {percent(f[key])} of {f['samples']:,}" for group, f in groups.items())
 
 
 def amount(n: int, noun: str) -> str:

@@ -195,17 +195,19 @@ def rejection_figures(
     """
     targets = REJECTION_TARGETS.get(alphabet, {})
 
-    def figure(name: str, rejected: np.ndarray, negative: bool, by_kind: dict | None = None) -> dict:
+    def figure(name: str, rejected: np.ndarray, negative: bool, **breakdown: dict | None) -> dict:
         rate = float(np.mean(~rejected if negative else rejected)) if len(rejected) else 0.0
         out: dict = {"rate": round(rate, 5), "samples": len(rejected)}
         if name in targets:
             out["wanted"], out["target"] = targets[name]
-        return out | ({"by_kind": by_kind} if by_kind else {})
+        return out | {key: value for key, value in breakdown.items() if value}
 
-    figures = {
-        name: figure(name, none_probability(data.x) >= REJECT_AT, negative=False)
-        for name, data in sources.validation.items()
-    }
+    figures = {}
+    for name, data in sources.validation.items():
+        rejected = none_probability(data.x) >= REJECT_AT
+        groups = _group_slices(sources.groups.get(name, {}))
+        by_group = {group: figure(group, rejected[part], negative=False) for group, part in groups.items()}
+        figures[name] = figure(name, rejected, negative=False, by_group=by_group)
     for name, kinds in sources.negatives.items():
         rejected = {kind: none_probability(data.x) >= REJECT_AT for kind, data in kinds.items() if len(data)}
         by_kind = (
@@ -213,7 +215,7 @@ def rejection_figures(
             if len(rejected) > 1
             else None
         )
-        figures[name] = figure(name, np.concatenate(list(rejected.values())), name == "negatives_val", by_kind)
+        figures[name] = figure(name, np.concatenate(list(rejected.values())), name == "negatives_val", by_kind=by_kind)
     return Rejection(output=get_alphabet(alphabet).num_classes, threshold=REJECT_AT, figures=figures)
 
 
@@ -244,12 +246,17 @@ def _run_record(seed: int, limit: int | None, seconds: float, code: str | None, 
     }
 
 
+def _group_slices(groups: dict[str, int]) -> dict[str, slice]:
+    """Where each group of consecutive samples is (``groups``: name -> count, none empty)."""
+    ends = np.cumsum(list(groups.values()), dtype=int)
+    return {name: slice(int(end) - n, int(end)) for (name, n), end in zip(groups.items(), ends, strict=True)}
+
+
 def _group_accuracies(right: np.ndarray, groups: dict[str, int]) -> dict[str, dict[str, float]]:
     """Accuracy of each group of consecutive samples (``groups``: name -> count, none empty), with its count."""
-    ends = np.cumsum(list(groups.values()))
     return {
-        name: {"accuracy": round(float(right[end - n : end].mean()), 5), "samples": n}
-        for (name, n), end in zip(groups.items(), ends, strict=True)
+        name: {"accuracy": round(float(right[part].mean()), 5), "samples": part.stop - part.start}
+        for name, part in _group_slices(groups).items()
     }
 
 
