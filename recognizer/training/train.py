@@ -389,7 +389,7 @@ def train(
     return card
 
 
-ROW_EPOCHS = 10
+ROW_EPOCHS = 9
 
 
 def train_rows(
