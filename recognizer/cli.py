@@ -160,8 +160,14 @@ def _train_collected(args: argparse.Namespace, command: str | None) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .inference import load
     from .training.evaluate import evaluate, validation_data
+    from .training.train import remeasure
     from .visualize import plot_confusion
 
+    if args.card:
+        remeasure(args.alphabet, args.model, in_repo(args.data_dir))
+        return 0
+    if not args.data:
+        raise ValueError("evaluate needs --data or --card")
     rec = load(args.alphabet, args.model)
     data, blanks = validation_data(args.alphabet, args.data, in_repo(args.data_dir), args.limit)
     result = evaluate(rec, data)
@@ -239,7 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="accuracy, confusions and a confusion-matrix PNG")
     common(evaluate)
-    evaluate.add_argument("--data", required=True, help="a validation set name (e.g. unipen_val) or an .npz (x, y)")
+    evaluate.add_argument("--data", help="a validation set name (e.g. unipen_val) or an .npz (x, y)")
+    evaluate.add_argument(
+        "--card", action="store_true", help="measure every figure of the model's card again and write them into it"
+    )
     evaluate.add_argument(
         "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="relative paths start at the repository"
     )

@@ -14,8 +14,10 @@ from recognizer.training.data import (
     load_mnist,
     load_unipen,
     prepare,
+    truncated,
     writer_split,
 )
+from recognizer.training.datasets import unipen_parts
 from recognizer.training.render import continental, render_strokes
 
 
@@ -55,6 +57,23 @@ def test_unipen_strokes_follow_the_documented_layout(tmp_path) -> None:
     assert [len(s) for s in four] == [3, 2]
     last = unipen.strokes(len(unipen) - 1)
     assert unipen.labels[-1] == "x" and [len(s) for s in last] == [2, 2]
+
+
+def test_fragments_of_characters_are_left_out_of_every_part(tmp_path) -> None:
+    unipen = load_unipen(write_unipen_npz(tmp_path / "unipen.npz", writers=8))
+    assert not unipen.truncated.any(), "the fixture's characters are whole"
+    dash = [np.array([[0.0, 5.0], [4.0, 5.2], [9.0, 4.9]])]
+    assert truncated(dash, "4") and truncated(dash, "x") and truncated([dash[0][::-1]], "H")
+    assert not truncated(dash, "1") and not truncated(dash, "l") and not truncated(dash, "I")
+    assert not truncated([*dash, dash[0] + [0, 3]], "4"), "two strokes"
+    assert not truncated([np.array([[0.0, 0.0], [4.0, 6.0], [8.0, 0.0]])], "v"), "a bent stroke"
+    assert not truncated([np.array([[0.0, 0.0], [9.0, 0.0], [0.2, 0.1]])], "x"), "a stroke that turns back"
+    assert not truncated([np.zeros((3, 2))], "x"), "a dot"
+    first = next(i for i in range(len(unipen)) if unipen.labels[i] == "4")
+    object.__setattr__(unipen, "truncated", np.arange(len(unipen)) == first)  # as if its file kept a dash
+    parts = unipen_parts(unipen)
+    assert not any(mask[first] for mask in parts.values())
+    assert parts["train"].sum() + parts["unseen"].sum() == len(unipen) - 1
 
 
 def test_writer_split_is_by_writer_and_stable() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import recognizer
-from recognizer.card import ModelCard
+from recognizer.card import ModelCard, card_path
 from recognizer.cli import main
 from recognizer.paths import DEFAULT_DATA_DIR
 from recognizer.training import datasets
@@ -41,7 +41,7 @@ def test_digits_sources_hold_out_institutions_and_writers(data_dir: Path, few_ne
     assert unipen["unipen_places_val_writers"] == 6, "every writer of a held-out institution, none in training"
     assert unipen["unipen_val_writers"] > 0 and unipen["train_writers"] > 0
     assert unipen["unipen_val_writers"] + unipen["train_writers"] == 18
-    expected = 120 + unipen["renders_per_sample"] * unipen["train_samples"]  # MNIST + UNIPEN renderings
+    expected = 120 + unipen["renders_per_sample"]["digit"] * unipen["train_samples"]  # MNIST + UNIPEN renderings
     drawn = len(characters(sources.train, "digits"))
     assert 0.98 * expected <= drawn <= expected, "only the odd rendering may come out blank"
     assert 0.8 * few_negatives <= len(sources.train) - drawn <= few_negatives, "and a few negatives (blobs may be)"
@@ -63,7 +63,10 @@ def test_validation_sets_are_built_alone_for_evaluation(data_dir: Path) -> None:
 def test_letters_sources_use_both_cases(data_dir: Path) -> None:
     sources = datasets.build("letters", data_dir, seed=0)
     letters = recognizer.get_alphabet("letters")
-    assert set(np.unique(characters(sources.train, "letters").y)) == {letters.index(c) for c in "ALX"}
+    drawn = characters(sources.train, "letters").y
+    assert set(np.unique(drawn)) == {letters.index(c) for c in "ALX"}
+    each = {c: int((drawn == letters.index(c)).sum()) for c in "ALX"}  # A: "A" and "a"; L: "L"; X: "x"
+    assert each["L"] == 4 * each["X"] and each["A"] == each["L"] + each["X"], "capitals drawn 4 times, small once"
 
 
 @pytest.mark.skipif(not FONTS.is_dir(), reason="rune fonts are in ../shared/data/fonts, not present here")
@@ -143,6 +146,16 @@ def test_cli_train_and_evaluate(data_dir: Path, tmp_path: Path, capsys, monkeypa
     assert "letters_mlp.keras on unipen_val: accuracy" in out and "most frequent confusions" in out
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert main(["evaluate", *args, "--model", model, "--data", "nonsense"]) == 2
+
+    card = json.loads(card_path(model).read_text())
+    stale = json.loads(json.dumps(card))
+    stale["validation"]["unipen_val"]["accuracy"] = 0.123  # as if measured on older validation sets
+    card_path(model).write_text(json.dumps(stale))
+    assert main(["evaluate", *args, "--model", model, "--card"]) == 0
+    again = json.loads(card_path(model).read_text())
+    assert again["validation"] == card["validation"] and again["rejection"] == card["rejection"]
+    assert again["training_data"] == card["training_data"], "how it was trained stays as recorded"
+    assert again["training"]["remeasured"]["date"] and again["training"]["history"] == card["training"]["history"]
 
 
 def test_mnist_source_prefers_npz_then_idx_and_never_downloads(tmp_path: Path) -> None:

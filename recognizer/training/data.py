@@ -30,6 +30,7 @@ __all__ = [
     "load_unipen",
     "model_input",
     "prepare",
+    "truncated",
     "writer_split",
 ]
 
@@ -144,6 +145,51 @@ class Unipen:
     def subset(self, index: np.ndarray) -> list[list[np.ndarray]]:
         """The strokes of the samples at ``index``."""
         return [self.strokes(int(i)) for i in index]
+
+    @cached_property
+    def truncated(self) -> np.ndarray:
+        """(N,) bool: samples that are a fragment of their character (:func:`truncated`), to leave out."""
+        single = np.flatnonzero(self.n_strokes == 1)
+        found = np.zeros(len(self), bool)
+        found[single] = [truncated(self.strokes(int(i)), str(self.labels[i])) for i in single]
+        return found
+
+
+ONE_LINE = frozenset("1IilL")
+"""Characters that can be one straight pen stroke, as their class: a bare l is the letters' L."""
+STRAIGHT = 0.1
+"""A stroke is straight when no point is further from the line between its ends than this share of its length."""
+
+
+def truncated(strokes: Sequence[np.ndarray], label: str) -> bool:
+    """Whether a sample is a fragment of its character: one straight stroke labelled as one that never is.
+
+    Some UNIPEN institutions' files (``ibm`` above all: a quarter of its Hs, Xs and 4s) keep only the first
+    stroke of a character, so a dash is labelled 4 and a slanted line X. Nobody could read them; training
+    and validation leave them out.
+
+    Parameters
+    ----------
+    strokes : sequence of np.ndarray
+        The pen strokes, each (n, 2).
+    label : str
+        The character the sample is labelled as.
+
+    >>> line = [np.array([[0.0, 0.0], [1.0, 5.0], [2.0, 10.0]])]
+    >>> truncated(line, "X"), truncated(line, "1")
+    (True, False)
+    >>> truncated([np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 10.0]])], "X")  # bent: it could be a whole character
+    False
+    """
+    if len(strokes) != 1 or label in ONE_LINE:
+        return False
+    points = np.asarray(strokes[0], np.float64)
+    chord = points[-1] - points[0]
+    length = float(np.hypot(*chord))
+    if length == 0 or length < 0.5 * float(np.ptp(points, axis=0).max()):  # a dot, or a stroke that turns back
+        return False
+    normal = np.array([-chord[1], chord[0]]) / length
+    return bool(np.abs((points - points[0]) @ normal).max() <= STRAIGHT * length)
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:

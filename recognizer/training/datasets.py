@@ -43,8 +43,11 @@ RUNE_FONTS = {
     "train": ("JunicodeTwoBeta-Regular.otf", "JunicodeTwoBeta-Bold.otf"),
     "validation": ("NotoSansRunic-Regular.ttf",),
 }
-UNIPEN_RENDERS = {"digits": 3, "letters": 2}
-"""Training renderings of each UNIPEN sample (brush, size, position and polarity differ each time)."""
+UNIPEN_RENDERS = {"digits": {"digit": 3}, "letters": {"capital": 4, "small": 1}}
+"""Training renderings of each UNIPEN sample by kind of character (brush, size, position and polarity differ each
+time). UNIPEN's training writers wrote 3.8 small letters for each capital, and writers elsewhere write both alike
+(the places held out: 9,223 capitals, 9,111 small letters): drawing each capital 4 times shows training as many
+capitals as small letters, so a bare bar is an I as often as an l."""
 CONTINENTAL = 0.35
 """Share of training 0s, 1s and 7s drawn as :func:`render.continental` draws them: a slashed 0, a 1 with a long
 flag, a 7 with a bar. Writers from other places write them so, and the training institutions seldom do (issue 13's
@@ -72,7 +75,8 @@ boxes on their corners (ᚦ, ᛞ, ᛜ: with them, 5% of an unseen font's runes w
 is a ring of a few bumps, like a cloud."""
 OTHER_PLACES = ("art", "ced", "ibm", "uqb")
 """UNIPEN institutions held out of training entirely: their writers measure what a stranger gets. Four of
-the sixteen, 75 writers between them, with 3,708 digits, 9,511 capitals and 9,274 small letters."""
+the sixteen, 75 writers between them, with 3,665 digits, 9,223 capitals and 9,111 small letters (after leaving
+out 494 fragments, :func:`~recognizer.training.data.truncated`)."""
 UNIPEN_VALIDATION = {"unipen_places_val": "other places", "unipen_val": "validation"}
 """UNIPEN validation sets and the part (:func:`unipen_parts`) each holds; the first is the headline."""
 
@@ -95,11 +99,14 @@ def unipen_parts(unipen: Unipen) -> dict[str, np.ndarray]:
 
     ``"train"``: training writers; ``"validation"``: unseen writers of the same
     institutions (15% of writers, by a hash of the writer id); ``"other places"``:
-    every writer of :data:`OTHER_PLACES`; ``"unseen"``: both of the last two.
+    every writer of :data:`OTHER_PLACES`; ``"unseen"``: both of the last two. No part holds a
+    sample that is a fragment of its character (:attr:`Unipen.truncated <recognizer.training.data.Unipen.truncated>`).
     """
     other = np.isin(unipen.sources, OTHER_PLACES)
     unseen = writer_split(unipen.writers)
-    return {"train": ~unseen & ~other, "validation": unseen & ~other, "other places": other, "unseen": unseen | other}
+    whole = ~unipen.truncated
+    parts = {"train": ~unseen & ~other, "validation": unseen & ~other, "other places": other, "unseen": unseen | other}
+    return {name: mask & whole for name, mask in parts.items()}
 
 
 def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, train: bool) -> Sources:
@@ -107,9 +114,13 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
     y, known = label_indices(alphabet, unipen.labels)
     parts = unipen_parts(unipen)
     index = {part: np.flatnonzero(known & mask)[:limit] for part, mask in parts.items()}
-    renders = UNIPEN_RENDERS[alphabet.key] if train else 0
+    renders = UNIPEN_RENDERS[alphabet.key] if train else {}
     styled = [(unipen.strokes(int(i)), str(unipen.labels[i])) for i in index["train"]]
-    train_sets = [prepare(styled, y[index["train"]], seed + r, draw=_draw_styled) for r in range(renders)]
+    times = np.array([renders.get(_kind(label), 0) for _, label in styled], int)
+    train_sets = [
+        prepare([styled[i] for i in np.flatnonzero(times > r)], y[index["train"]][times > r], seed + r, _draw_styled)
+        for r in range(times.max(initial=0))
+    ]
     vseed = seed + VALIDATION_SEED_OFFSET
     places = {place: index["other places"][unipen.sources[index["other places"]] == place] for place in OTHER_PLACES}
     by_place = {place: prepare(unipen.subset(i), y[i], vseed) for place, i in places.items()}
@@ -132,6 +143,9 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
             + ", ".join(OTHER_PLACES)
             + " held out entirely (unipen_places_val); of the others, 15% of writers by a hash of the writer id "
             "(unipen_val)",
+            "truncated_left_out": int((known & unipen.truncated).sum()),
+            "truncated_rule": "one straight stroke labelled as a character that is never one (a dash labelled 4, a "
+            "line labelled X: the first stroke of a character kept alone); recognizer.training.data.truncated",
             **{f"{name}_samples": len(index[part]) for name, part in UNIPEN_VALIDATION.items()},
             **{f"{name}_writers": writers(part) for name, part in UNIPEN_VALIDATION.items()},
         }
@@ -140,6 +154,11 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
     sources = Sources(sum(train_sets, EMPTY), validation, description, groups=groups)
     own = {"train": unipen.subset(index["train"]), "validation": unipen.subset(index["unseen"])}
     return _with_negatives(sources, alphabet, unipen, own, seed, limit, train)
+
+
+def _kind(label: str) -> str:
+    """``"capital"``, ``"small"`` or ``"digit"``: the keys of :data:`UNIPEN_RENDERS`."""
+    return "capital" if label.isupper() else "small" if label.islower() else "digit"
 
 
 def _draw_styled(item: tuple[list[np.ndarray], str], rng: np.random.Generator) -> np.ndarray:

@@ -177,6 +177,7 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         )
         train_set = _prepare_rows(items + u_items, labels + u_labels, seed)
     vseed = seed + datasets.VALIDATION_SEED_OFFSET
+    vrng = np.random.default_rng(vseed)  # the same validation rows whether training rows are built or not
     n_test = cap(len(x_test) // ROW_SLOTS)
     tests = [np.arange(i * ROW_SLOTS, (i + 1) * ROW_SLOTS) for i in range(n_test)]
     validation = {
@@ -185,7 +186,7 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         ),
         **{
             name: _prepare_rows(
-                *unipen_items(five_digit_rows(unipen, parts[part], cap(VALIDATION_ROWS), rng)), vseed + k
+                *unipen_items(five_digit_rows(unipen, parts[part], cap(VALIDATION_ROWS), vrng)), vseed + k
             )
             for k, (name, part) in enumerate(
                 (("unipen_places_rows_val", "other places"), ("unipen_rows_val", "validation")), start=1

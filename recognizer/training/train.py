@@ -6,6 +6,7 @@ validation on unseen writers, model file and card.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import platform
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..alphabets import get_alphabet
+from ..alphabets import Alphabet, get_alphabet
 from ..backend import keras, tf
 from ..card import ModelCard, Rejection
 from ..convention import MNIST
@@ -39,7 +40,10 @@ __all__ = [
     "ROW_EPOCHS",
     "ProgressCallback",
     "Recipe",
+    "measure",
+    "measure_rows",
     "print_progress",
+    "remeasure",
     "smoothed_crossentropy",
     "train",
     "train_rows",
@@ -264,6 +268,72 @@ def print_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:6.1%}] {message}", flush=True)
 
 
+def measure(
+    spec: Alphabet, sources: datasets.Sources, scores: Callable[[np.ndarray], np.ndarray], report: Progress
+) -> tuple[dict[str, dict], Rejection]:
+    """Every figure of a model's card: accuracy on each validation set (and group), and how well it rejects.
+
+    ``scores`` maps (N, 28, 28) canonical images to (N, labels + 1) probabilities, "none of these" last.
+    """
+    validation = {}
+    for set_name, data in sources.validation.items():
+        predicted = scores(data.x)[:, : spec.num_classes].argmax(axis=1)  # the best real class, as top_k shows
+        result = validation[set_name] = evaluate_predictions(data.y, predicted, spec.labels).to_dict()
+        if groups := sources.groups.get(set_name):
+            result["by_group"] = _group_accuracies(data.y == predicted, groups)
+        report(1.0, f"{set_name}: accuracy {result['accuracy']:.2%} on {result['samples']} samples")
+    rejection = rejection_figures(spec.key, sources, lambda x: scores(x)[:, spec.num_classes])
+    for set_name, f in rejection.figures.items():
+        what = "accepted" if set_name == "negatives_val" else "rejected"
+        report(1.0, f"{set_name}: {what} {f['rate']:.2%} of {f['samples']}")
+    return validation, rejection
+
+
+def remeasure(
+    alphabet: str, model: str | None = None, data_dir: str | Path = DEFAULT_DATA_DIR, report: Progress = print_progress
+) -> ModelCard:
+    """Measure a shipped model again on today's validation sets and write the figures into its card.
+
+    ``model`` is a shipped model's name (default: the alphabet's first), its row model's
+    included. The validation and rejection figures are replaced, the validation sets'
+    description updated, and ``training.remeasured`` records when and with which code; how
+    the model was trained stays as recorded.
+    """
+    from ..inference import load
+    from ..reading import row_model
+
+    if model and model == get_alphabet(alphabet).row_model:
+        reader = row_model(alphabet)
+        old, path, rejection = reader.card, model_file(alphabet, model), None
+        sources = rows.build_rows(data_dir, train=False)
+        validation = measure_rows(sources, reader.positions, report)
+    else:
+        rec = load(alphabet, model)
+        old, path = rec.card, rec.path
+        sources = datasets.build(rec.alphabet.key, data_dir, train=False)
+
+        def scores(x: np.ndarray) -> np.ndarray:
+            found = [rec.score_inputs(rec.convention.apply(x[i : i + 512])) for i in range(0, len(x), 512)]
+            return np.concatenate([np.column_stack([f.probabilities, f.none]) for f in found])
+
+        validation, rejection = measure(rec.alphabet, sources, scores, report)
+    training_only = ("train", "renders")  # how the model was trained stays; how it is measured is today's
+    merged = {
+        source: old.training_data[source] | {k: v for k, v in found.items() if not k.startswith(training_only)}
+        for source, found in sources.description.items()
+        if isinstance(found, dict) and isinstance(old.training_data.get(source), dict)
+    }
+    card = dataclasses.replace(
+        old,
+        validation=validation,
+        rejection=rejection,
+        training_data=old.training_data | merged,
+        training=old.training | {"remeasured": {"date": time.strftime("%Y-%m-%d"), "code": _code_version()}},
+    )
+    report(1.0, f"wrote {card.write(path)}")
+    return card
+
+
 def train(
     alphabet: str,
     model: str = "cnn",
@@ -346,22 +416,9 @@ def train(
     if options.get("batch_norm"):
         net = fold_batch_norm(net, build_cnn(outputs, name=name, **(options | {"batch_norm": False})))
     train_seconds = time.perf_counter() - started
-
-    def scores(x: np.ndarray) -> np.ndarray:
-        return net.predict(x[..., None], batch_size=512, verbose=0)
-
-    validation = {}
-    for set_name, data in sources.validation.items():
-        predicted = scores(data.x)[:, : spec.num_classes].argmax(axis=1)  # the best real class, as top_k shows
-        result = validation[set_name] = evaluate_predictions(data.y, predicted, spec.labels).to_dict()
-        if groups := sources.groups.get(set_name):
-            result["by_group"] = _group_accuracies(data.y == predicted, groups)
-        report(1.0, f"{set_name}: accuracy {result['accuracy']:.2%} on {result['samples']} samples")
-    rejection = rejection_figures(spec.key, sources, lambda x: scores(x)[:, spec.num_classes])
-    for set_name, f in rejection.figures.items():
-        what = "accepted" if set_name == "negatives_val" else "rejected"
-        report(1.0, f"{set_name}: {what} {f['rate']:.2%} of {f['samples']}")
-
+    validation, rejection = measure(
+        spec, sources, lambda x: net.predict(x[..., None], batch_size=512, verbose=0), report
+    )
     card = ModelCard(
         name=name,
         alphabet=spec.key,
@@ -390,6 +447,25 @@ def train(
 
 
 ROW_EPOCHS = 9
+
+
+def measure_rows(
+    sources: rows.RowSources, positions: Callable[[np.ndarray], np.ndarray], report: Progress
+) -> dict[str, dict]:
+    """Every figure of a row model's card: whole-row and per-digit accuracy on each validation set.
+
+    ``positions`` maps (N, 28, 140) rows to (N, ROW_SLOTS, labels + 1) probabilities.
+    """
+    validation = {}
+    for name, data in sources.validation.items():
+        right = positions(data.x).argmax(axis=-1) == data.y
+        validation[name] = figures = {
+            "samples": len(data),
+            "accuracy": round(float(right.all(axis=1).mean()), 5),
+            "digit_accuracy": round(float(right[data.y != rows.NO_DIGIT].mean()), 5),
+        }
+        report(1.0, f"{name}: rows {figures['accuracy']:.2%}, digits {figures['digit_accuracy']:.2%} of {len(data)}")
+    return validation
 
 
 def train_rows(
@@ -437,17 +513,7 @@ def train_rows(
         verbose=0,
     )
     train_seconds = time.perf_counter() - started
-    validation = {}
-    for name, data in sources.validation.items():
-        predicted = net.predict(data.x[..., None], batch_size=256, verbose=0).argmax(axis=-1)
-        right = predicted == data.y
-        validation[name] = {
-            "samples": len(data),
-            "accuracy": round(float(right.all(axis=1).mean()), 5),
-            "digit_accuracy": round(float(right[data.y != rows.NO_DIGIT].mean()), 5),
-        }
-        figures = validation[name]
-        report(1.0, f"{name}: rows {figures['accuracy']:.2%}, digits {figures['digit_accuracy']:.2%} of {len(data)}")
+    validation = measure_rows(sources, lambda x: net.predict(x[..., None], batch_size=256, verbose=0), report)
     card = ModelCard(
         name=path.stem,
         alphabet=spec.key,
