@@ -50,8 +50,9 @@ class Alphabet:
         Characters of other alphabets (by key) that look like none of this alphabet's:
         its models learn to answer "none of these" for them. Characters people use
         for this alphabet's are never here (O, I, l, S, Z, B, G, q for digits).
-    row_model : str or None
-        The shipped model that reads a whole row at once (``models/<alphabet>_<row_model>.keras``), if any.
+    row_models : tuple of str
+        The shipped models that read a whole row at once (``models/<alphabet>_<name>.keras``):
+        ``"row"``, the multi-head network, and ``"sequence"``, the sequence (CTC) network.
     """
 
     key: str
@@ -65,7 +66,7 @@ class Alphabet:
     case_insensitive: bool = False
     chart: str | None = None
     foreign: Mapping[str, str] = field(default_factory=dict)
-    row_model: str | None = None
+    row_models: tuple[str, ...] = ()
 
     @property
     def noun(self) -> str:
@@ -83,8 +84,8 @@ class Alphabet:
 
     @property
     def shipped_models(self) -> tuple[str, ...]:
-        """Every model the project ships for this alphabet: its character models, then its row model."""
-        return self.models + ((self.row_model,) if self.row_model else ())
+        """Every model the project ships for this alphabet: its character models, then its row models."""
+        return self.models + self.row_models
 
     def index(self, label: str) -> int:
         """Class index of ``label`` (a small letter finds its capital in a case-insensitive alphabet)."""
@@ -150,7 +151,7 @@ ALPHABETS: dict[str, Alphabet] = {
             button="Digits 0–9",
             prompt="a digit from 0 to 9",
             foreign={"letters": "ACEFHKMNPRUVWXcefhkmnpruvwx", "runes": "ᚠᚨᚱᚲᚷᚹᚺᚾᛃᛈᛖᛗᛞ"},
-            row_model="row",
+            row_models=("row", "sequence"),
         ),
         Alphabet(
             "letters",

@@ -111,17 +111,17 @@ def _check(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow starts: see recognizer.backend
-    from .training.train import ROW_EPOCHS, train, train_rows
+    from .training.train import ROW_NETWORKS, train, train_rows
 
     command = "python -m recognizer " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     if args.drawings:
         return _train_collected(args, command)
     get_alphabet(args.alphabet)
-    if args.model == "row":
-        if ALPHABETS[args.alphabet].row_model != "row":
-            print(f"error: no row model for {args.alphabet}; only digits have one", file=sys.stderr)
+    if args.model in ROW_NETWORKS:
+        if args.model not in ALPHABETS[args.alphabet].row_models:
+            print(f"error: no {args.model} model for {args.alphabet}; only digits have one", file=sys.stderr)
             return 2
-        train_rows(in_repo(args.data_dir), args.epochs or ROW_EPOCHS, in_repo(args.out), args.seed, args.limit)
+        train_rows(in_repo(args.data_dir), args.epochs, in_repo(args.out), args.seed, args.limit, model=args.model)
         return 0
     train(
         args.alphabet,
@@ -222,8 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--model",
         default="cnn",
-        choices=["cnn", "mlp", "row"],
-        help="architecture (row: the multi-head row reader, digits)",
+        choices=["cnn", "mlp", "row", "sequence"],
+        help="architecture (row: the multi-head row reader; sequence: the sequence (CTC) row reader; digits)",
     )
     train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=IN_REPO)
     train.add_argument("--epochs", type=int)

@@ -8,6 +8,9 @@ segment     the ink's connected pieces, wide ones cut at their thinnest columns;
             bar is a separate stroke, an i and its dot, two touching digits cut
             apart), all of them in one batch through the single-character network,
             and the grouping it is surest of wins
+sequence    one network reads the whole row, scaled into 28 x 140, every 4 columns
+            (the labels and "nothing"); a character is a run of columns that read
+            it (CTC); digits only
 multihead   one network reads the whole row, scaled into 28 x 140, with a softmax
             head per position (the labels and "no character"); digits only
 window      the single-character network slid along the row in one batch; the
@@ -15,14 +18,16 @@ window      the single-character network slid along the row in one batch; the
             these" output, sure it is not half of two) are the characters
 ==========  ====================================================================
 
-Segmentation reads any length and alphabet; the multi-head network needs no
-cutting, so touching and broken characters cost it nothing, but it reads at
-most :data:`ROW_SLOTS` digits; the sliding window needs no cutting either, but
-the gaps between characters fool it.
+Segmentation reads any length and alphabet; the two row networks need no
+cutting, so touching and broken characters cost them nothing: the sequence
+network reads as many characters as fit, the multi-head one at most
+:data:`ROW_SLOTS`; the sliding window needs no cutting either, but the gaps
+between characters fool it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -47,15 +52,23 @@ __all__ = [
     "Character",
     "Reading",
     "RowModel",
+    "ctc_decode",
     "methods",
     "read",
     "row_input",
     "row_model",
 ]
 
-METHODS = ("segment", "multihead", "window")
+METHODS = ("segment", "sequence", "multihead", "window")
 """Every way of reading a row."""
-METHOD_TITLES = {"segment": "Segmentation", "multihead": "Multi-head network", "window": "Sliding window"}
+METHOD_TITLES = {
+    "segment": "Segmentation",
+    "sequence": "Sequence network",
+    "multihead": "Multi-head network",
+    "window": "Sliding window",
+}
+METHOD_MODELS = {"sequence": "sequence", "multihead": "row"}
+"""The row model (:attr:`Alphabet.row_models <recognizer.alphabets.Alphabet.row_models>`) a method needs."""
 DEFAULT_METHOD = "segment"
 """The most accurate method on rows of five digits by writers from other places (``bench/bench_read.py``)."""
 ROW_SLOTS = 5
@@ -157,18 +170,19 @@ class Reading:
 
 
 def methods(alphabet: Alphabet) -> tuple[str, ...]:
-    """The methods that can read ``alphabet``: the multi-head one only where a row model is shipped."""
-    return tuple(m for m in METHODS if m != "multihead" or alphabet.row_model)
+    """The methods that can read ``alphabet``: those with a row model only where it is shipped."""
+    return tuple(m for m in METHODS if METHOD_MODELS.get(m, "") in ("", *alphabet.row_models))
 
 
 class RowModel:
-    """A loaded multi-head row network. Create it with :func:`row_model`.
+    """A loaded network that reads a whole row at once. Create it with :func:`row_model`.
 
     Attributes
     ----------
     alphabet : Alphabet
     model : keras.Model
-        (batch, 28, 140, 1) -> (batch, ROW_SLOTS, labels + 1) probabilities.
+        (batch, 28, 140, 1) -> (batch, positions, labels + 1) probabilities: the multi-head
+        network's :data:`ROW_SLOTS` heads, or the sequence network's 35 steps of 4 columns.
     card : ModelCard
     """
 
@@ -181,28 +195,57 @@ class RowModel:
         self._run = lambda rows: run(tf.constant(rows)).numpy()
 
     def positions(self, rows: np.ndarray) -> np.ndarray:
-        """(N, 28, 140) float32 row inputs -> (N, ROW_SLOTS, labels + 1) probabilities."""
+        """(N, 28, 140) float32 row inputs -> (N, positions, labels + 1) probabilities."""
         return self._run(np.asarray(rows, np.float32).reshape(-1, *ROW_SHAPE, 1))
 
 
 @cache
-def row_model(alphabet: str) -> RowModel:
-    """The shipped row model of an alphabet, loaded once per process.
+def row_model(alphabet: str, name: str = "row") -> RowModel:
+    """A shipped row model of an alphabet (``"row"`` or ``"sequence"``), loaded once per process.
 
     Raises
     ------
     ValueError
-        The alphabet has no row model.
+        The alphabet has no such row model.
     ModelFileError
         Its file is missing or does not fit.
     """
     from .modelfile import load_row_model  # starts TensorFlow: only when a row model is wanted
 
     spec = get_alphabet(alphabet)
-    if not spec.row_model:
-        raise ValueError(f"alphabet {alphabet!r} has no row model; read it with {', '.join(methods(spec))}")
-    model, card = load_row_model(spec.model_path(spec.row_model), spec, (*ROW_SHAPE, 1))
+    if name not in spec.row_models:
+        raise ValueError(f"alphabet {alphabet!r} has no {name} model; read it with {', '.join(methods(spec))}")
+    model, card = load_row_model(spec.model_path(name), spec, (*ROW_SHAPE, 1))
     return RowModel(spec, model, card)
+
+
+def ctc_decode(steps: np.ndarray) -> list[tuple[int, int, int, float]]:
+    """The characters in a sequence network's steps: runs of one label, "nothing" (the last class) between them.
+
+    Parameters
+    ----------
+    steps : np.ndarray
+        (T, labels + 1) probabilities, one row per step, "nothing" last.
+
+    Returns
+    -------
+    list of (label, first step, last step, probability)
+        Left to right; the probability is the run's surest step's.
+
+    >>> nothing, one, two = [0, 0, 1.0], [0.9, 0, 0.1], [0, 0.8, 0.2]
+    >>> ctc_decode(np.array([nothing, one, one, nothing, one, two, two, nothing]))
+    [(0, 1, 2, 0.9), (0, 4, 4, 0.9), (1, 5, 6, 0.8)]
+    """
+    best = steps.argmax(axis=1)
+    found: list[tuple[int, int, int, float]] = []
+    for t, label in enumerate(best.tolist()):
+        if label == steps.shape[1] - 1:
+            continue
+        if found and found[-1][0] == label and found[-1][2] == t - 1:
+            found[-1] = (label, found[-1][1], t, max(found[-1][3], float(steps[t, label])))
+        else:
+            found.append((label, t, t, float(steps[t, label])))
+    return found
 
 
 def _row_ink(image: np.ndarray, background: float | None) -> tuple[np.ndarray | None, float, str | None]:
@@ -219,8 +262,11 @@ def _ink_box(strength: np.ndarray) -> tuple[int, int, int, int]:
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
-def _fit_row(strength: np.ndarray) -> np.ndarray:
-    """The row's ink scaled to a character height of 20 (or to the width), centred in :data:`ROW_SHAPE`."""
+def _fit_row(strength: np.ndarray) -> tuple[np.ndarray, Callable[[float], float]]:
+    """The row's ink scaled to a character height of 20 (or to the width), centred in :data:`ROW_SHAPE`.
+
+    Also returns where a column of that row is in ``strength``: ``x(column)``.
+    """
     x0, y0, x1, y1 = _ink_box(strength)
     crop = strength[y0:y1, x0:x1].astype(np.float32) / max(float(strength.max()), 1.0)
     height, width = ROW_SHAPE
@@ -230,7 +276,7 @@ def _fit_row(strength: np.ndarray) -> np.ndarray:
     row = np.zeros(ROW_SHAPE, np.float32)
     top, left = (height - size[1]) // 2, (width - size[0]) // 2
     row[top : top + size[1], left : left + size[0]] = small
-    return np.clip(row, 0, 1)
+    return np.clip(row, 0, 1), lambda column: x0 + (column - left) / scale
 
 
 def row_input(image: np.ndarray, background: float | None = None) -> np.ndarray | None:
@@ -254,7 +300,7 @@ def row_input(image: np.ndarray, background: float | None = None) -> np.ndarray 
     (28, 140)
     """
     strength, _, reason = _row_ink(image, background)
-    return None if reason is not None else _fit_row(strength)
+    return None if reason is not None else _fit_row(strength)[0]
 
 
 def _pieces(strength: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
@@ -393,8 +439,8 @@ def _read_window(rec: Recognizer, strength: np.ndarray, scale: float, shape: tup
 
 
 def _read_multihead(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
-    model = row_model(rec.alphabet.key)
-    row = _fit_row(strength)
+    model = row_model(rec.alphabet.key, METHOD_MODELS["multihead"])
+    row, _ = _fit_row(strength)
     positions = model.positions(row[None])[0]
     found = [(int(p.argmax()), float(p.max())) for p in positions if p.argmax() < rec.alphabet.num_classes]
     x0, y0, x1, y1 = _ink_box(strength)
@@ -404,6 +450,26 @@ def _read_multihead(rec: Recognizer, strength: np.ndarray, scale: float, shape: 
         for (i, p), a, b in zip(found, edges[:-1], edges[1:], strict=True)
     ]
     return Reading("".join(c.label for c in characters), "multihead", characters, row=row, positions=positions)
+
+
+def _read_sequence(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
+    model = row_model(rec.alphabet.key, METHOD_MODELS["sequence"])
+    row, x_of = _fit_row(strength)
+    steps = model.positions(row[None])[0]
+    found = ctc_decode(steps)
+    stride = ROW_SHAPE[1] / len(steps)
+    # a character's steps are a narrow spike: its box reaches halfway to its neighbours', then shrinks to the ink
+    middles = [x_of((first + last + 1) / 2 * stride) for _, first, last, _ in found]
+    edges = [0, *((a + b) / 2 for a, b in pairwise(middles)), strength.shape[1]]
+    characters = []
+    for (label, _, _, p), a, b in zip(found, edges[:-1], edges[1:], strict=True):
+        part = strength[:, round(a) : round(b)]
+        rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+        if len(rows):
+            box = (round(a) + int(cols[0]), int(rows[0]), round(a) + int(cols[-1]) + 1, int(rows[-1]) + 1)
+            characters.append(Character(rec.alphabet.labels[label], p, _scale_box(box, scale, shape)))
+    text = "".join(c.label for c in characters)
+    return Reading(text, "sequence", characters, row=row)
 
 
 def read(rec: Recognizer, image: np.ndarray, method: str = DEFAULT_METHOD, background: float | None = None) -> Reading:
@@ -438,6 +504,8 @@ def read(rec: Recognizer, image: np.ndarray, method: str = DEFAULT_METHOD, backg
         return Reading("", method, [], reason)
     if method == "multihead":
         return _read_multihead(rec, strength, scale, image.shape)
+    if method == "sequence":
+        return _read_sequence(rec, strength, scale, image.shape)
     reader = _read_segments if method == "segment" else _read_window
     characters = reader(rec, strength, scale, image.shape)
     return Reading("".join(c.label for c in characters), method, characters)

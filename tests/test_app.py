@@ -468,14 +468,14 @@ def write_row(at: AppTest, characters: list) -> AppTest:
 
 
 @needs_model("digits")
-def test_the_row_page_reads_a_number_three_ways() -> None:
+def test_the_row_page_reads_a_number_four_ways() -> None:
     at = write_row(open_row_page(), [DIGITS[c] for c in "2024"])
     assert not at.exception, at.exception
     assert at.title[0].value == "Read a row"
     read = {m.label: m.value for m in at.metric}
-    assert read == {"Segmentation": "2024", "Multi-head network": "2024", "Sliding window": "2024"}
+    assert read == {m: "2024" for m in ("Segmentation", "Sequence network", "Multi-head network", "Sliding window")}
     html = "".join(block.proto.body for block in at.get("html"))
-    assert html.count('class="hl hl-reading"') == 3 and 'class="hl hl-positions"' in html
+    assert html.count('class="hl hl-reading"') == 4 and 'class="hl hl-positions"' in html
     assert "When each wins" in at.markdown[-1].value
 
 
@@ -484,7 +484,7 @@ def test_the_row_page_reads_a_word_without_the_digits_only_network() -> None:
     at = write_row(open_row_page("letters"), [LETTER_STROKES[c] for c in "LAx"])
     assert not at.exception, at.exception
     read = {m.label: m.value for m in at.metric}
-    assert read["Segmentation"] == "LAX" and "Multi-head network" not in read
+    assert read["Segmentation"] == "LAX" and "Multi-head network" not in read and "Sequence network" not in read
 
 
 def test_an_empty_row_canvas_asks_for_a_row() -> None:

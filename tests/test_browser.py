@@ -248,13 +248,13 @@ def row_strokes(text: str, canvas: tuple[int, int] = (720, 200)) -> list:
 
 
 @pytest.mark.skipif(not model_file("digits").is_file(), reason="the digits model is not trained yet")
-def test_a_row_written_with_the_mouse_is_read_three_ways(app_url: str, desktop: Page) -> None:
+def test_a_row_written_with_the_mouse_is_read_four_ways(app_url: str, desktop: Page) -> None:
     desktop.goto(f"{app_url}row?alphabet=digits")
     desktop.locator(CANVAS).wait_for(timeout=TIMEOUT_MS)
     desktop.wait_for_timeout(300)
     draw(desktop, row_strokes("3174"))
     metrics = desktop.locator(PREDICTION)
-    expect(metrics).to_have_count(3, timeout=TIMEOUT_MS)
+    expect(metrics).to_have_count(4, timeout=TIMEOUT_MS)
     expect(metrics.first).to_have_text("3174", timeout=TIMEOUT_MS)
     expect(desktop.locator(".hl-reading").first.locator(".hl-strip figure")).to_have_count(4)
     expect(desktop.locator(".hl-positions tr")).to_have_count(6)  # the header and a row per head

@@ -73,13 +73,23 @@ def test_the_multihead_network_reads_shorter_numbers_and_gives_every_position(di
     assert (reading.positions[2:].argmax(axis=1) == 10).all(), "positions 3 to 5 hold no digit"
 
 
+def test_the_sequence_network_reads_any_count_and_boxes_each_digit(digits) -> None:
+    image = digit_row("2718", step=1.0, height=100)  # digit i spans x = 30 + 100 i .. 30 + 100 i + 100
+    reading = digits.read(image, "sequence")
+    assert reading.text == "2718" and reading.row.shape == ROW_SHAPE and reading.positions is None
+    for i, c in enumerate(reading.characters):
+        assert 30 + 100 * i <= (c.box[0] + c.box[2]) / 2 <= 30 + 100 * (i + 1)
+    assert digits.read(digit_row("7"), "sequence").text == "7"
+    assert digits.read(digit_row("905127"), "sequence").text == "905127", "more than the multi-head's five"
+
+
 def test_blank_rows_say_why_and_unknown_methods_are_refused(digits) -> None:
     empty = digits.read(np.zeros((100, 400), np.uint8))
     assert empty.text == "" and empty.characters == [] and empty.blank_reason
     with pytest.raises(ValueError, match="unknown method"):
         digits.read(digit_row("1"), "guess")
     letters = recognizer.load("letters")
-    assert "multihead" not in methods(letters.alphabet)
+    assert methods(letters.alphabet) == ("segment", "window")
     with pytest.raises(ValueError, match="segment"):
         read(letters, digit_row("1"), "multihead")
 

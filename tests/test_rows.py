@@ -1,4 +1,4 @@
-"""Rows of digits for the multi-head network: layout, MNIST tiles, the sets built from fixtures, one epoch."""
+"""Rows of digits for the row networks: layout, MNIST tiles, the sets built from fixtures, CTC, one epoch."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from drawing import DIGITS
 from recognizer.card import ModelCard
 from recognizer.reading import ROW_SHAPE, ROW_SLOTS
 from recognizer.training import rows
-from recognizer.training.architectures import build_row_cnn
+from recognizer.training.architectures import build_row_cnn, build_sequence_cnn
 from recognizer.training.render import layout_row
-from recognizer.training.train import train_rows
+from recognizer.training.train import ctc_loss, row_slots, train_rows
 
 
 def test_a_row_is_laid_out_left_to_right_one_character_height_high() -> None:
@@ -54,9 +54,31 @@ def test_the_row_network_has_a_softmax_head_per_slot() -> None:
     np.testing.assert_allclose(out.sum(axis=-1), 1, rtol=1e-5)
 
 
+def test_the_sequence_network_reads_every_four_columns() -> None:
+    net = build_sequence_cnn(ROW_SHAPE[1], 11)
+    out = net(np.zeros((2, *ROW_SHAPE, 1), np.float32)).numpy()
+    assert out.shape == (2, ROW_SHAPE[1] // 4, 11)
+    np.testing.assert_allclose(out.sum(axis=-1), 1, rtol=1e-5)
+
+
+def test_ctc_prefers_the_steps_that_spell_the_row_and_slots_hold_what_was_read() -> None:
+    labels = rows.row_labels([4, 4, 2])[None]
+    nothing, four, two = np.eye(11)[[10, 4, 2]] * 0.9 + 0.01
+    spelled = np.stack([nothing, four, nothing, four, two, nothing])[None].astype(np.float32)
+    merged = np.stack([nothing, four, four, four, two, nothing])[None].astype(np.float32)  # one 4, not two
+    loss = ctc_loss(rows.NO_DIGIT)
+    assert float(loss(labels, spelled)[0]) < float(loss(labels, merged)[0])
+    assert row_slots(spelled, "sequence").tolist() == labels.tolist()
+    assert row_slots(np.tile(spelled, (1, 2, 1)), "sequence").tolist() == [[-1] * ROW_SLOTS], "six read: all wrong"
+    heads = np.eye(11)[labels[0]][None]
+    assert row_slots(heads, "row").tolist() == labels.tolist()
+
+
 @pytest.mark.slow
-def test_one_epoch_writes_a_row_model_with_its_card(data_dir: Path, tmp_path: Path) -> None:
-    card = train_rows(data_dir, epochs=1, out=tmp_path, limit=40, on_progress=None)
-    assert (tmp_path / "digits_row.keras").is_file() and ModelCard.read(tmp_path / "digits_row.keras") == card
+@pytest.mark.parametrize(("model", "architecture"), [("row", "multihead"), ("sequence", "sequence")])
+def test_one_epoch_writes_a_row_model_with_its_card(data_dir: Path, tmp_path: Path, model, architecture) -> None:
+    card = train_rows(data_dir, epochs=1, out=tmp_path, limit=40, on_progress=None, model=model)
+    path = tmp_path / f"digits_{model}.keras"
+    assert path.is_file() and ModelCard.read(path) == card and card.architecture_name == architecture
     assert set(card.validation) == {"mnist_rows_test", "unipen_places_rows_val", "unipen_rows_val"}
     assert all(0 <= v["accuracy"] <= v["digit_accuracy"] <= 1 for v in card.validation.values())

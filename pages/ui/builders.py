@@ -418,7 +418,7 @@ def saliency_cards(saliency: list, canonical: np.ndarray, alphabet: Alphabet) ->
 def reading_card(reading, image: np.ndarray, alphabet: Alphabet) -> str:
     """A row as one method read it: the drawing with a numbered box per character, and each character's input.
 
-    The multi-head network has no inputs per character: its card shows the row it read, 28 x 140.
+    The row networks have no inputs per character: their cards show the row they read, 28 x 140.
     """
     picture = img(boxes(image, [c.box for c in reading.characters]), f"boxes found by {reading.method}")
     if reading.row is not None:

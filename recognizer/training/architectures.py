@@ -1,5 +1,5 @@
 """The networks Handwriting Lab trains: a small CNN and a dense-only MLP, with layers named for the app,
-and the multi-head network that reads a row of digits.
+and the two networks that read a row of digits: one head per position, or one reading per column (CTC).
 
 The first two take the canonical (batch, 28, 28, 1) float32 input in [0, 1]; all end in a
 softmax layer named ``output``.
@@ -14,7 +14,16 @@ from ..preprocess import MODEL_SIZE
 
 layers = keras.layers
 
-__all__ = ["BUILDERS", "CNN_BLOCKS", "build_cnn", "build_mlp", "build_row_cnn", "fold_batch_norm"]
+__all__ = [
+    "BUILDERS",
+    "CNN_BLOCKS",
+    "SEQUENCE_STRIDE",
+    "build_cnn",
+    "build_mlp",
+    "build_row_cnn",
+    "build_sequence_cnn",
+    "fold_batch_norm",
+]
 
 
 CNN_BLOCKS = ((32,), (64, 64), (128,))
@@ -158,6 +167,51 @@ def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 1024
     x = layers.Dense(slots * classes, name="heads")(x)
     x = layers.Reshape((slots, classes), name="slots")(x)
     outputs = layers.Softmax(name="output")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+SEQUENCE_STRIDE = 4
+"""Columns of the row each step of :func:`build_sequence_cnn` reads: two 2x2 poolings."""
+
+
+def build_sequence_cnn(width: int, classes: int, name: str = "sequence", features: int = 256) -> keras.Model:
+    """The sequence network: :func:`build_cnn`'s blocks over a (28, width) row, then a reading every 4 columns.
+
+    The last pooling halves only the height, so the row's width becomes ``width / 4``
+    steps; each step sees its columns and, through a 1-D convolution, its neighbours',
+    and says which label is there or "nothing" (the CTC blank). Trained with CTC, it
+    needs no cutting and no fixed number of characters: a character is a run of steps
+    with the same label (:func:`recognizer.reading.ctc_decode`).
+
+    Parameters
+    ----------
+    width : int
+        The row's width in pixels, a multiple of :data:`SEQUENCE_STRIDE`.
+    classes : int
+        Classes of each step: the labels and "nothing" last.
+    features : int
+        Width of each step's features.
+
+    Returns
+    -------
+    keras.Model
+        Input (batch, 28, width, 1) float32 in [0, 1]; output (batch, width / 4, classes) probabilities.
+    """
+    inputs = keras.Input((MODEL_SIZE, width, 1), name="input")
+    x = inputs
+    for i, block in enumerate(CNN_BLOCKS, start=1):
+        for j, filters in enumerate(block):
+            tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{tag}")(x)
+        x = layers.MaxPooling2D((2, 2) if i < len(CNN_BLOCKS) else (2, 1), name=f"pool{i}")(x)
+    steps = width // SEQUENCE_STRIDE
+    x = layers.Permute((2, 1, 3), name="columns")(x)
+    x = layers.Reshape((steps, x.shape[2] * x.shape[3]), name="steps")(x)
+    x = layers.Dense(features, activation="relu", name="dense")(x)
+    x = layers.Dropout(0.25, name="dropout1")(x)
+    x = layers.Conv1D(features, 5, padding="same", activation="relu", name="context")(x)
+    x = layers.Dropout(0.25, name="dropout2")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -28,9 +28,16 @@ from ..metrics import evaluate_predictions
 from ..modelfile import save_model
 from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, ROOT, model_file
 from ..preprocess import MODEL_SIZE
-from ..reading import ROW_SHAPE, ROW_SLOTS
+from ..reading import ROW_SHAPE, ROW_SLOTS, ctc_decode
 from . import datasets, rows
-from .architectures import BUILDERS, build_cnn, build_row_cnn, fold_batch_norm
+from .architectures import (
+    BUILDERS,
+    SEQUENCE_STRIDE,
+    build_cnn,
+    build_row_cnn,
+    build_sequence_cnn,
+    fold_batch_norm,
+)
 from .augment import Augmentation, augment
 from .data import Dataset
 
@@ -38,12 +45,15 @@ __all__ = [
     "DEFAULT_EPOCHS",
     "RECIPES",
     "ROW_EPOCHS",
+    "ROW_NETWORKS",
     "ProgressCallback",
     "Recipe",
+    "ctc_loss",
     "measure",
     "measure_rows",
     "print_progress",
     "remeasure",
+    "row_slots",
     "smoothed_crossentropy",
     "train",
     "train_rows",
@@ -302,11 +312,11 @@ def remeasure(
     from ..inference import load
     from ..reading import row_model
 
-    if model and model == get_alphabet(alphabet).row_model:
-        reader = row_model(alphabet)
+    if model in get_alphabet(alphabet).row_models:
+        reader = row_model(alphabet, model)
         old, path, rejection = reader.card, model_file(alphabet, model), None
         sources = rows.build_rows(data_dir, train=False)
-        validation = measure_rows(sources, reader.positions, report)
+        validation = measure_rows(sources, lambda x: row_slots(reader.positions(x), model), report)
     else:
         rec = load(alphabet, model)
         old, path = rec.card, rec.path
@@ -446,19 +456,20 @@ def train(
     return card
 
 
-ROW_EPOCHS = 9
+ROW_EPOCHS = {"row": 9, "sequence": 8}
 
 
 def measure_rows(
-    sources: rows.RowSources, positions: Callable[[np.ndarray], np.ndarray], report: Progress
+    sources: rows.RowSources, read_slots: Callable[[np.ndarray], np.ndarray], report: Progress
 ) -> dict[str, dict]:
     """Every figure of a row model's card: whole-row and per-digit accuracy on each validation set.
 
-    ``positions`` maps (N, 28, 140) rows to (N, ROW_SLOTS, labels + 1) probabilities.
+    ``read_slots`` maps (N, 28, 140) rows to (N, ROW_SLOTS) label indices as
+    :func:`rows.row_labels` writes them: a row read right has every slot right.
     """
     validation = {}
     for name, data in sources.validation.items():
-        right = positions(data.x).argmax(axis=-1) == data.y
+        right = read_slots(data.x) == data.y
         validation[name] = figures = {
             "samples": len(data),
             "accuracy": round(float(right.all(axis=1).mean()), 5),
@@ -468,20 +479,58 @@ def measure_rows(
     return validation
 
 
+def row_slots(outputs: np.ndarray, model: str) -> np.ndarray:
+    """A row model's outputs, (N, positions, labels + 1), as (N, ROW_SLOTS) labels as :func:`rows.row_labels` has them.
+
+    The multi-head network's heads are the slots. The sequence network's characters
+    fill them left to right; a row it reads as more than :data:`ROW_SLOTS` characters
+    gets -1 in every slot: all wrong.
+    """
+    if model != "sequence":
+        return outputs.argmax(axis=-1)
+    slots = np.full((len(outputs), ROW_SLOTS), -1, np.int32)
+    for i, steps in enumerate(outputs):
+        labels = [label for label, *_ in ctc_decode(steps)]
+        if len(labels) <= ROW_SLOTS:
+            slots[i] = rows.row_labels(labels)
+    return slots
+
+
+def ctc_loss(blank: int) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
+    """CTC loss of probabilities (not logits) against label rows padded with ``blank``, the "nothing" class."""
+
+    def loss(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+        y_true = keras.ops.cast(y_true, "int32")
+        lengths = keras.ops.sum(keras.ops.cast(y_true != blank, "int32"), axis=-1)
+        steps = keras.ops.full((keras.ops.shape(y_pred)[0],), keras.ops.shape(y_pred)[1], "int32")
+        return keras.ops.ctc_loss(y_true, keras.ops.log(y_pred + 1e-7), lengths, steps, mask_index=blank)
+
+    return loss
+
+
+ROW_NETWORKS = {"row": "multihead", "sequence": "sequence"}
+"""The row models :func:`train_rows` trains, by file name (``digits_<name>.keras``): their architecture."""
+
+
 def train_rows(
     data_dir: str | Path = DEFAULT_DATA_DIR,
-    epochs: int = ROW_EPOCHS,
+    epochs: int | None = None,
     out: str | Path = MODELS_DIR,
     seed: int = 0,
     limit: int | None = None,
     on_progress: Progress | None = print_progress,
+    model: str = "row",
 ) -> ModelCard:
-    """Train the multi-head network that reads a row of up to five digits; write ``digits_row.keras`` and its card.
+    """Train a network that reads a row of digits at once; write ``digits_<model>.keras`` and its card.
 
-    Parameters are those of :func:`train`. The card's validation figures are
-    whole-row accuracy (``accuracy``) and per-digit accuracy (``digit_accuracy``).
+    ``model`` is ``"row"``, the multi-head network (a head per position, up to five
+    digits), or ``"sequence"``, the sequence network (a reading every 4 columns,
+    trained with CTC). Other parameters are those of :func:`train`; ``epochs``
+    defaults to :data:`ROW_EPOCHS`. The card's validation figures are whole-row
+    accuracy (``accuracy``) and per-digit accuracy (``digit_accuracy``).
     """
     spec = get_alphabet("digits")
+    epochs = epochs or ROW_EPOCHS[model]
     report = on_progress or (lambda fraction, message: None)
     started, code = time.perf_counter(), _code_version()
     report(0.0, "rendering rows of digits")
@@ -491,12 +540,18 @@ def train_rows(
         f"{len(sources.train)} training rows; validation: "
         + ", ".join(f"{k} {len(v)}" for k, v in sources.validation.items()),
     )
-    path = model_file(spec.key, spec.row_model, out)
+    path = model_file(spec.key, model, out)
     keras.utils.set_random_seed(seed)
-    net = build_row_cnn(ROW_SLOTS, spec.num_classes + 1, name=path.stem)
+    classes = spec.num_classes + 1
+    if model == "sequence":
+        net = build_sequence_cnn(ROW_SHAPE[1], classes, name=path.stem)
+        loss, metrics, what = ctc_loss(rows.NO_DIGIT), [], f"a reading every {SEQUENCE_STRIDE} columns, CTC"
+    else:
+        net = build_row_cnn(ROW_SLOTS, classes, name=path.stem)
+        loss, metrics, what = "sparse_categorical_crossentropy", ["accuracy"], f"{ROW_SLOTS} heads"
     steps = math.ceil(len(sources.train) / BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE["cnn"], decay_steps=epochs * steps, alpha=0.02)
-    net.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    net.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics)
     batches = (
         tf.data.Dataset.from_tensor_slices((sources.train.x[..., None], sources.train.y))
         .shuffle(len(sources.train), seed=seed, reshuffle_each_iteration=True)
@@ -513,13 +568,14 @@ def train_rows(
         verbose=0,
     )
     train_seconds = time.perf_counter() - started
-    validation = measure_rows(sources, lambda x: net.predict(x[..., None], batch_size=256, verbose=0), report)
+    outputs = lambda x: net.predict(x[..., None], batch_size=256, verbose=0)  # noqa: E731
+    validation = measure_rows(sources, lambda x: row_slots(outputs(x), model), report)
     card = ModelCard(
         name=path.stem,
         alphabet=spec.key,
         labels=spec.labels,
         input=MNIST,
-        architecture_name="multihead",
+        architecture_name=ROW_NETWORKS[model],
         names=spec.names,
         training_data={"folder": str(data_dir), **sources.description, "train_samples": len(sources.train)},
         augmentation={
@@ -531,10 +587,10 @@ def train_rows(
             "batch_size": BATCH_SIZE,
             "optimizer": f"Adam, cosine decay from {LEARNING_RATE['cnn']}",
             "input": f"rows scaled into {ROW_SHAPE[0]} x {ROW_SHAPE[1]} by recognizer.reading.row_input; "
-            f"{ROW_SLOTS} heads of {spec.num_classes} digits and 'no digit'",
+            f"{what} of {spec.num_classes} digits and 'no digit'",
             **_run_record(seed, limit, train_seconds, code, history),
         },
-        command=f"python -m recognizer train --alphabet digits --model {spec.row_model} --epochs {epochs}",
+        command=f"python -m recognizer train --alphabet digits --model {model} --epochs {epochs}",
         validation=validation,
     )
     card = save_model(net, path, card)
