@@ -166,7 +166,8 @@ def truncated(strokes: Sequence[np.ndarray], label: str) -> bool:
 
     Some UNIPEN institutions' files (``ibm`` above all: a quarter of its Hs, Xs and 4s) keep only the first
     stroke of a character, so a dash is labelled 4 and a slanted line X. Nobody could read them; training
-    and validation leave them out.
+    and validation leave them out. A straight stroke is a whole 1, I or l only when it stands more upright
+    than level: a level dash labelled 1 is the base of one.
 
     Parameters
     ----------
@@ -176,12 +177,12 @@ def truncated(strokes: Sequence[np.ndarray], label: str) -> bool:
         The character the sample is labelled as.
 
     >>> line = [np.array([[0.0, 0.0], [1.0, 5.0], [2.0, 10.0]])]
-    >>> truncated(line, "X"), truncated(line, "1")
-    (True, False)
+    >>> truncated(line, "X"), truncated(line, "1"), truncated([line[0][:, ::-1]], "1")  # upright, then level
+    (True, False, True)
     >>> truncated([np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 10.0]])], "X")  # bent: it could be a whole character
     False
     """
-    if len(strokes) != 1 or label in ONE_LINE:
+    if len(strokes) != 1:
         return False
     points = np.asarray(strokes[0], np.float64)
     chord = points[-1] - points[0]
@@ -189,7 +190,8 @@ def truncated(strokes: Sequence[np.ndarray], label: str) -> bool:
     if length == 0 or length < 0.5 * float(np.ptp(points, axis=0).max()):  # a dot, or a stroke that turns back
         return False
     normal = np.array([-chord[1], chord[0]]) / length
-    return bool(np.abs((points - points[0]) @ normal).max() <= STRAIGHT * length)
+    straight = np.abs((points - points[0]) @ normal).max() <= STRAIGHT * length
+    return bool(straight and (label not in ONE_LINE or abs(chord[0]) > abs(chord[1])))
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:

@@ -75,8 +75,8 @@ boxes on their corners (ᚦ, ᛞ, ᛜ: with them, 5% of an unseen font's runes w
 is a ring of a few bumps, like a cloud."""
 OTHER_PLACES = ("art", "ced", "ibm", "uqb")
 """UNIPEN institutions held out of training entirely: their writers measure what a stranger gets. Four of
-the sixteen, 75 writers between them, with 3,665 digits, 9,223 capitals and 9,111 small letters (after leaving
-out 494 fragments, :func:`~recognizer.training.data.truncated`)."""
+the sixteen, 75 writers between them, with 3,649 digits, 9,195 capitals and 9,109 small letters (after leaving
+out 540 fragments, :func:`~recognizer.training.data.truncated`)."""
 UNIPEN_VALIDATION = {"unipen_places_val": "other places", "unipen_val": "validation"}
 """UNIPEN validation sets and the part (:func:`unipen_parts`) each holds; the first is the headline."""
 
@@ -144,8 +144,8 @@ def _unipen(alphabet: Alphabet, data_dir: Path, seed: int, limit: int | None, tr
             + " held out entirely (unipen_places_val); of the others, 15% of writers by a hash of the writer id "
             "(unipen_val)",
             "truncated_left_out": int((known & unipen.truncated).sum()),
-            "truncated_rule": "one straight stroke labelled as a character that is never one (a dash labelled 4, a "
-            "line labelled X: the first stroke of a character kept alone); recognizer.training.data.truncated",
+            "truncated_rule": "one straight stroke labelled as a character that is never one (a dash labelled 4 or 1, "
+            "a line labelled X: the first stroke of a character kept alone); recognizer.training.data.truncated",
             **{f"{name}_samples": len(index[part]) for name, part in UNIPEN_VALIDATION.items()},
             **{f"{name}_writers": writers(part) for name, part in UNIPEN_VALIDATION.items()},
         }
