@@ -1,4 +1,4 @@
-"""The Row page: write a number or a word on a wide canvas and watch three ways of reading it compete."""
+"""The Row page: write a number or a word on a wide canvas and watch up to four ways of reading it compete."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from recognizer.card import ModelFileError
 from recognizer.reading import METHOD_TITLES, Reading, methods
 
 WHEN = (
-    "**When each wins.** Segmentation cuts the row into pieces and lets the single-character network judge every"
-    " way of grouping them: it reads any length and any alphabet, and wins when characters stand apart or barely"
-    " touch. The multi-head network needs no cutting, so it counts touching and overlapping digits right far more"
-    " often, but it reads only digits, at most five, and is less sure of each; the sliding window needs no cutting"
-    " either, yet the gaps between characters fool it."
+    "**When each wins.** The two row networks need no cutting, so touching, overlapping and broken digits cost them"
+    " nothing: the sequence network reads every few columns and wins on handwritten numbers of any length, while the"
+    " multi-head network counts best but reads at most five digits. Segmentation cuts the row into pieces and lets"
+    " the single-character network judge every way of grouping them, so it wins when characters stand apart and is"
+    " the only one that reads letters; the sliding window needs no cutting either, yet the gaps between characters"
+    " fool it."
 )
 
 
@@ -54,8 +55,9 @@ def main() -> None:
     widgets.page("row", canvas=True)
     widgets.heading(
         "Read a row",
-        "Write a number or a short word from left to right. Three ways of reading a row of characters compete:"
-        " cutting it into characters, one network with a head per position, and a window sliding along it.",
+        "Write a number or a short word from left to right. Four ways of reading a row of characters compete:"
+        " one network reading every few columns, cutting the row into characters, one network with a head per"
+        " position, and a window sliding along it. The two networks read digits only.",
     )
     with st.container(horizontal=True, gap="medium", key="controls"):
         alphabet = widgets.pick_alphabet()

@@ -17,7 +17,7 @@ from .alphabets import ALPHABETS, get_alphabet
 from .drawings import APP_DATABASE, StoreError
 from .imageio import ImageReadError, read_image
 from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
-from .reading import DEFAULT_METHOD, METHODS, methods
+from .reading import METHODS, methods
 
 __all__ = ["main"]
 
@@ -60,7 +60,7 @@ def _read(args: argparse.Namespace) -> int:
     from .inference import load
 
     usable = methods(ALPHABETS[args.alphabet])
-    if args.method not in usable:
+    if args.method and args.method not in usable:
         raise ValueError(f"{args.alphabet} cannot be read with {args.method}; use {', '.join(usable)}")
     rec = load(args.alphabet, args.model)
 
@@ -201,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("read", help="read a row of characters in image files, one JSON object per line")
     common(read)
-    read.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS, help=f"default: {DEFAULT_METHOD}")
+    read.add_argument(
+        "--method", choices=METHODS, help="default: the most accurate the alphabet can use (digits: sequence)"
+    )
     read.add_argument("files", nargs="+", metavar="FILE")
     read.set_defaults(run=_read)
 

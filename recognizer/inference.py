@@ -199,10 +199,10 @@ class Recognizer:
     def read(self, image: np.ndarray, method: str | None = None, background: float | None = None) -> Reading:
         """Read a row of characters written left to right (:func:`recognizer.reading.read`).
 
-        ``method``: ``"segment"``, ``"multihead"`` (alphabets with a row model) or
-        ``"window"``; default :data:`recognizer.reading.DEFAULT_METHOD`.
+        ``method``: ``"sequence"`` and ``"multihead"`` (alphabets with those row models),
+        ``"segment"`` or ``"window"``; default the most accurate the alphabet can use.
         """
-        return reading.read(self, image, method or reading.DEFAULT_METHOD, background)
+        return reading.read(self, image, method, background)
 
     def rejects(self, none_probability: float | np.ndarray) -> bool | np.ndarray:
         """Whether a "none of these" probability (or an array of them) means the drawing is rejected."""

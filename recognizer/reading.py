@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from .inference import Recognizer
 
 __all__ = [
-    "DEFAULT_METHOD",
     "METHODS",
     "METHOD_TITLES",
     "ROW_SHAPE",
@@ -59,8 +58,9 @@ __all__ = [
     "row_model",
 ]
 
-METHODS = ("segment", "sequence", "multihead", "window")
-"""Every way of reading a row."""
+METHODS = ("sequence", "segment", "multihead", "window")
+"""Every way of reading a row, the most accurate first on rows of five digits by writers from other places
+(``bench/bench_read.py``): an alphabet's default is the first it can use (:func:`methods`)."""
 METHOD_TITLES = {
     "segment": "Segmentation",
     "sequence": "Sequence network",
@@ -69,8 +69,6 @@ METHOD_TITLES = {
 }
 METHOD_MODELS = {"sequence": "sequence", "multihead": "row"}
 """The row model (:attr:`Alphabet.row_models <recognizer.alphabets.Alphabet.row_models>`) a method needs."""
-DEFAULT_METHOD = "segment"
-"""The most accurate method on rows of five digits by writers from other places (``bench/bench_read.py``)."""
 ROW_SLOTS = 5
 """Characters the multi-head network reads at most: one head each."""
 ROW_SHAPE = (MODEL_SIZE, ROW_SLOTS * MODEL_SIZE)
@@ -170,7 +168,11 @@ class Reading:
 
 
 def methods(alphabet: Alphabet) -> tuple[str, ...]:
-    """The methods that can read ``alphabet``: those with a row model only where it is shipped."""
+    """The methods that can read ``alphabet``, its default first: those with a row model only where it is shipped.
+
+    >>> methods(get_alphabet("digits")), methods(get_alphabet("letters"))
+    (('sequence', 'segment', 'multihead', 'window'), ('segment', 'window'))
+    """
     return tuple(m for m in METHODS if METHOD_MODELS.get(m, "") in ("", *alphabet.row_models))
 
 
@@ -462,7 +464,7 @@ def _read_sequence(rec: Recognizer, strength: np.ndarray, scale: float, shape: t
     middles = [x_of((first + last + 1) / 2 * stride) for _, first, last, _ in found]
     edges = [0, *((a + b) / 2 for a, b in pairwise(middles)), strength.shape[1]]
     characters = []
-    for (label, _, _, p), a, b in zip(found, edges[:-1], edges[1:], strict=True):
+    for (label, _, _, p), a, b in zip(found, edges[:-1], edges[1:], strict=False):  # no characters: no edges
         part = strength[:, round(a) : round(b)]
         rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
         if len(rows):
@@ -472,7 +474,7 @@ def _read_sequence(rec: Recognizer, strength: np.ndarray, scale: float, shape: t
     return Reading(text, "sequence", characters, row=row)
 
 
-def read(rec: Recognizer, image: np.ndarray, method: str = DEFAULT_METHOD, background: float | None = None) -> Reading:
+def read(rec: Recognizer, image: np.ndarray, method: str | None = None, background: float | None = None) -> Reading:
     """Read a row of characters.
 
     Parameters
@@ -481,8 +483,8 @@ def read(rec: Recognizer, image: np.ndarray, method: str = DEFAULT_METHOD, backg
         The single-character model of the row's alphabet.
     image : np.ndarray
         uint8 HxW, HxWx3 or HxWx4: a row of characters written left to right, any polarity.
-    method : str
-        One of :func:`methods` of the alphabet.
+    method : str, optional
+        One of :func:`methods` of the alphabet; default its first, the most accurate.
     background : float, optional
         The background's grey level when known (the app's canvas: 0).
 
@@ -496,6 +498,7 @@ def read(rec: Recognizer, image: np.ndarray, method: str = DEFAULT_METHOD, backg
     ValueError
         A method the alphabet cannot use, or an image that is not a uint8 HxW, HxWx3 or HxWx4 array of at least 8x8.
     """
+    method = method or methods(rec.alphabet)[0]
     if method not in methods(rec.alphabet):
         expected = ", ".join(methods(rec.alphabet))
         raise ValueError(f"unknown method {method!r} for {rec.alphabet.key}; expected one of {expected}")

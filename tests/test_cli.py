@@ -79,12 +79,12 @@ def test_cli_read_prints_a_line_per_row_with_each_character_and_reports_bad_file
     proc = run_cli("read", "--alphabet", "digits", str(number), str(blank), str(broken))
     assert proc.returncode == 2, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert lines[0]["text"] == "2024" and lines[0]["method"] == "segment"
+    assert lines[0]["text"] == "2024" and lines[0]["method"] == "sequence", "the most accurate for digits"
     assert [c["label"] for c in lines[0]["characters"]] == list("2024")
     assert all(len(c["box"]) == 4 and 0 < c["p"] <= 1 for c in lines[0]["characters"])
     assert lines[1]["text"] == "" and lines[1]["reason"]
     assert "error" in lines[2]
-    for method in ("window", "multihead"):
+    for method in ("segment", "window", "multihead"):
         proc = run_cli("read", "--alphabet", "digits", "--method", method, str(number))
         assert proc.returncode == 0 and json.loads(proc.stdout)["method"] == method, proc.stderr
     proc = run_cli("read", "--alphabet", "runes", "--method", "multihead", str(number))

@@ -105,7 +105,8 @@ def test_row_input_scales_the_row_into_28_by_140() -> None:
 
 def test_to_json_is_the_cli_line(digits) -> None:
     line = digits.read(digit_row("90")).to_json()
-    assert line["text"] == "90" and line["method"] == "segment"
+    assert line["text"] == "90" and line["method"] == "sequence"
+    assert recognizer.load("letters").read(row([LETTER_STROKES["L"]])).method == "segment", "no sequence model"
     assert [set(c) for c in line["characters"]] == [{"label", "p", "box"}] * 2
 
 
