@@ -28,12 +28,13 @@ def read(rec, image, method: str) -> Reading | ModelFileError:
 
 
 def show_readings(rec, image, alphabet: Alphabet) -> None:
-    """Every method's reading side by side: text and confidence, boxes, inputs; the heads' probabilities."""
+    """Every method's reading, two side by side: text and confidence, boxes, inputs; the heads' probabilities."""
     readings = {method: read(rec, image, method) for method in methods(alphabet)}
     if readings["segment"].blank_reason:
         st.info(f"{readings['segment'].blank_reason} Write a few characters in a row.", icon="✏️")
         return
-    for column, (method, reading) in zip(st.columns(len(readings), gap="medium"), readings.items(), strict=True):
+    cells = [column for _ in range(0, len(readings), 2) for column in st.columns(2, gap="medium")]
+    for column, (method, reading) in zip(cells, readings.items(), strict=False):  # two by two: room for the table
         with column:
             if isinstance(reading, ModelFileError):
                 st.error(f"**{METHOD_TITLES[method]}: its model cannot be used.** {reading}", icon=":material/error:")

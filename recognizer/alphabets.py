@@ -16,7 +16,12 @@ __all__ = ["ALPHABETS", "MODEL_TITLES", "Alphabet", "get_alphabet"]
 
 COMMON_WORDS = {"Digits"}
 """First words of titles that are lower case inside a sentence (Latin and Elder Futhark are names)."""
-MODEL_TITLES = {"cnn": "CNN (convolutional)", "mlp": "MLP (dense only)", "row": "multi-head row reader"}
+MODEL_TITLES = {
+    "cnn": "CNN (convolutional)",
+    "mlp": "MLP (dense only)",
+    "row": "multi-head row reader",
+    "sequence": "sequence row reader (CTC)",
+}
 """Display names of the model architectures."""
 
 
