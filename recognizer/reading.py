@@ -173,7 +173,7 @@ def methods(alphabet: Alphabet) -> tuple[str, ...]:
     >>> methods(get_alphabet("digits")), methods(get_alphabet("letters"))
     (('sequence', 'segment', 'multihead', 'window'), ('segment', 'window'))
     """
-    return tuple(m for m in METHODS if METHOD_MODELS.get(m, "") in ("", *alphabet.row_models))
+    return tuple(m for m in METHODS if m not in METHOD_MODELS or METHOD_MODELS[m] in alphabet.row_models)
 
 
 class RowModel:
