@@ -1,4 +1,4 @@
-"""Read a row of characters, three ways, and compare them.
+"""Read a row of characters, four ways, and compare them.
 
 ==========  ====================================================================
 method      how
