@@ -17,7 +17,7 @@ from .alphabets import ALPHABETS, get_alphabet
 from .drawings import APP_DATABASE, StoreError
 from .imageio import ImageReadError, read_image
 from .paths import DEFAULT_DATA_DIR, MODELS_DIR, in_repo
-from .reading import METHODS, methods
+from .reading import METHOD_MODELS, METHODS, methods
 
 __all__ = ["main"]
 
@@ -111,13 +111,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")  # before TensorFlow starts: see recognizer.backend
-    from .training.train import ROW_NETWORKS, train, train_rows
+    from .training.train import train, train_rows
 
     command = "python -m recognizer " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
     if args.drawings:
         return _train_collected(args, command)
     get_alphabet(args.alphabet)
-    if args.model in ROW_NETWORKS:
+    if args.model in METHOD_MODELS.values():
         if args.model not in ALPHABETS[args.alphabet].row_models:
             print(f"error: no {args.model} model for {args.alphabet}; only digits have one", file=sys.stderr)
             return 2
@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--model",
         default="cnn",
-        choices=["cnn", "mlp", "row", "sequence"],
+        choices=["cnn", "mlp", *METHOD_MODELS.values()],
         help="architecture (row: the multi-head row reader; sequence: the sequence (CTC) row reader; digits)",
     )
     train.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=IN_REPO)

@@ -28,7 +28,7 @@ from ..metrics import evaluate_predictions
 from ..modelfile import save_model
 from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, ROOT, model_file
 from ..preprocess import MODEL_SIZE
-from ..reading import ROW_SHAPE, ROW_SLOTS, ctc_decode
+from ..reading import METHOD_MODELS, ROW_SHAPE, ROW_SLOTS, ctc_decode
 from . import datasets, rows
 from .architectures import (
     BUILDERS,
@@ -508,8 +508,9 @@ def ctc_loss(blank: int) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
     return loss
 
 
-ROW_NETWORKS = {"row": "multihead", "sequence": "sequence"}
-"""The row models :func:`train_rows` trains, by file name (``digits_<name>.keras``): their architecture."""
+ROW_NETWORKS = {model: method for method, model in METHOD_MODELS.items()}
+"""The row models :func:`train_rows` trains, by file name (``digits_<name>.keras``): the method that reads with
+each, which is also its architecture's name in the card."""
 
 
 def train_rows(
