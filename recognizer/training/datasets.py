@@ -46,7 +46,7 @@ RUNE_FONTS = {
 UNIPEN_RENDERS = {"digits": {"digit": 3}, "letters": {"capital": 4, "small": 1}}
 """Training renderings of each UNIPEN sample by kind of character (brush, size, position and polarity differ each
 time). UNIPEN's training writers wrote 3.8 small letters for each capital, and writers elsewhere write both alike
-(the places held out: 9,223 capitals, 9,111 small letters): drawing each capital 4 times shows training as many
+(the places held out: 9,195 capitals, 9,109 small letters): drawing each capital 4 times shows training as many
 capitals as small letters, so a bare bar is an I as often as an l."""
 CONTINENTAL = 0.35
 """Share of training 0s, 1s and 7s drawn as :func:`render.continental` draws them: a slashed 0, a 1 with a long
