@@ -11,7 +11,7 @@ from drawing import DIGITS
 from recognizer.card import ModelCard
 from recognizer.reading import ROW_SHAPE, ROW_SLOTS
 from recognizer.training import rows
-from recognizer.training.architectures import build_row_cnn, build_sequence_cnn
+from recognizer.training.architectures import build_cnn, build_row_cnn, build_sequence_cnn, copy_convolutions
 from recognizer.training.render import layout_row
 from recognizer.training.train import ctc_loss, row_slots, train_rows
 
@@ -52,6 +52,16 @@ def test_the_row_network_has_a_softmax_head_per_slot() -> None:
     out = net(np.zeros((2, *ROW_SHAPE, 1), np.float32)).numpy()
     assert out.shape == (2, ROW_SLOTS, 11)
     np.testing.assert_allclose(out.sum(axis=-1), 1, rtol=1e-5)
+
+
+def test_a_row_network_starts_from_the_single_character_networks_convolutions() -> None:
+    cnn, sequence = build_cnn(11), build_sequence_cnn(ROW_SHAPE[1], 11)
+    assert copy_convolutions(cnn, sequence) == 4
+    tile = np.random.default_rng(0).random((1, *ROW_SHAPE, 1), np.float32)
+    first = lambda net: net.get_layer("conv1")(tile).numpy()  # noqa: E731
+    np.testing.assert_allclose(first(sequence), first(cnn), rtol=1e-6)
+    wider = build_cnn(11, blocks=((32,), (96, 64), (128,)))
+    assert copy_convolutions(wider, build_row_cnn(ROW_SLOTS, 11)) == 1, "stops at the first that does not fit"
 
 
 def test_the_sequence_network_reads_every_four_columns() -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "build_mlp",
     "build_row_cnn",
     "build_sequence_cnn",
+    "copy_convolutions",
     "fold_batch_norm",
 ]
 
@@ -213,6 +214,28 @@ def build_sequence_cnn(width: int, classes: int, name: str = "sequence", feature
     x = layers.Dropout(0.25, name="dropout2")(x)
     outputs = layers.Dense(classes, activation="softmax", name="output")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def copy_convolutions(source: keras.Model, target: keras.Model) -> int:
+    """Start ``target``'s 2-D convolutions from ``source``'s, in order, for as long as their shapes match.
+
+    A convolution sees only a patch, so the filters of a network that reads one
+    character work unchanged over a whole row: a row network starts from what the
+    single-character network learnt from far more drawings.
+
+    Returns
+    -------
+    int
+        How many convolutions were copied.
+    """
+    convolutions = [[layer for layer in m.layers if isinstance(layer, layers.Conv2D)] for m in (source, target)]
+    copied = 0
+    for a, b in zip(*convolutions, strict=False):
+        if [w.shape for w in a.get_weights()] != [w.shape for w in b.get_weights()]:
+            break
+        b.set_weights(a.get_weights())
+        copied += 1
+    return copied
 
 
 BUILDERS = {"cnn": build_cnn, "mlp": build_mlp}

@@ -25,7 +25,7 @@ from ..backend import keras, tf
 from ..card import ModelCard, Rejection
 from ..convention import MNIST
 from ..metrics import evaluate_predictions
-from ..modelfile import save_model
+from ..modelfile import load_model, save_model
 from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, ROOT, model_file
 from ..preprocess import MODEL_SIZE
 from ..reading import METHOD_MODELS, ROW_SHAPE, ROW_SLOTS, ctc_decode
@@ -36,6 +36,7 @@ from .architectures import (
     build_cnn,
     build_row_cnn,
     build_sequence_cnn,
+    copy_convolutions,
     fold_batch_norm,
 )
 from .augment import Augmentation, augment
@@ -550,6 +551,10 @@ def train_rows(
     else:
         net = build_row_cnn(ROW_SLOTS, classes, name=path.stem)
         loss, metrics, what = "sparse_categorical_crossentropy", ["accuracy"], f"{ROW_SLOTS} heads"
+    base = spec.model_path()  # the single-digit network: its convolutions are where the row network starts
+    copied = copy_convolutions(load_model(base, spec)[0], net) if base.exists() else 0
+    started_from = f"the {copied} convolutions of {base.name}" if copied else "random weights"
+    report(0.0, f"starting from {started_from}")
     steps = math.ceil(len(sources.train) / BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE["cnn"], decay_steps=epochs * steps, alpha=0.02)
     net.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss, metrics=metrics)
@@ -589,6 +594,7 @@ def train_rows(
             "optimizer": f"Adam, cosine decay from {LEARNING_RATE['cnn']}",
             "input": f"rows scaled into {ROW_SHAPE[0]} x {ROW_SHAPE[1]} by recognizer.reading.row_input; "
             f"{what} of {spec.num_classes} digits and 'no digit'",
+            "started_from": started_from,
             **_run_record(seed, limit, train_seconds, code, history),
         },
         command=f"python -m recognizer train --alphabet digits --model {model} --epochs {epochs}",
