@@ -31,6 +31,31 @@ CNN_BLOCKS = ((32,), (64, 64), (128,))
 """Filters of the 3x3 convolutions in each block of :func:`build_cnn`; every block ends in 2x2 max pooling."""
 
 
+def _convolutions(
+    x: keras.KerasTensor,
+    blocks: tuple[tuple[int, ...], ...] = CNN_BLOCKS,
+    batch_norm: bool = False,
+    last_pool: tuple[int, int] = (2, 2),
+) -> keras.KerasTensor:
+    """Blocks of 3x3 convolutions ``conv1``, ``conv2a``, ``conv2b``, ..., each block ending in max pooling ``poolN``.
+
+    With ``batch_norm``, each convolution is followed by ``bnN`` and ``reluN``; the last
+    block pools by ``last_pool``.
+    """
+    activation = None if batch_norm else "relu"  # with batch norm, the ReLU comes after it
+    for i, block in enumerate(blocks, start=1):
+        for j, filters in enumerate(block):
+            tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
+            x = layers.Conv2D(
+                filters, 3, padding="same", activation=activation, use_bias=not batch_norm, name=f"conv{tag}"
+            )(x)
+            if batch_norm:
+                x = layers.BatchNormalization(name=f"bn{tag}")(x)
+                x = layers.Activation("relu", name=f"relu{tag}")(x)
+        x = layers.MaxPooling2D((2, 2) if i < len(blocks) else last_pool, name=f"pool{i}")(x)
+    return x
+
+
 def build_cnn(
     num_classes: int,
     name: str = "cnn",
@@ -65,18 +90,7 @@ def build_cnn(
         Input (batch, 28, 28, 1) float32 in [0, 1]; output (batch, num_classes) probabilities.
     """
     inputs = keras.Input((MODEL_SIZE, MODEL_SIZE, 1), name="input")
-    x = inputs
-    activation = None if batch_norm else "relu"  # with batch norm, the ReLU comes after it
-    for i, block in enumerate(blocks, start=1):
-        for j, filters in enumerate(block):
-            tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
-            x = layers.Conv2D(
-                filters, 3, padding="same", activation=activation, use_bias=not batch_norm, name=f"conv{tag}"
-            )(x)
-            if batch_norm:
-                x = layers.BatchNormalization(name=f"bn{tag}")(x)
-                x = layers.Activation("relu", name=f"relu{tag}")(x)
-        x = layers.MaxPooling2D(name=f"pool{i}")(x)
+    x = _convolutions(inputs, blocks, batch_norm)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(0.25, name="dropout1")(x)
     x = layers.Dense(dense, activation="relu", name="dense")(x)
@@ -155,12 +169,7 @@ def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 1024
         Input (batch, 28, 28 * slots, 1) float32 in [0, 1]; output (batch, slots, classes) probabilities.
     """
     inputs = keras.Input((MODEL_SIZE, MODEL_SIZE * slots, 1), name="input")
-    x = inputs
-    for i, block in enumerate(CNN_BLOCKS, start=1):
-        for j, filters in enumerate(block):
-            tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
-            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{tag}")(x)
-        x = layers.MaxPooling2D(name=f"pool{i}")(x)
+    x = _convolutions(inputs)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dropout(0.25, name="dropout1")(x)
     x = layers.Dense(dense, activation="relu", name="dense")(x)
@@ -199,12 +208,7 @@ def build_sequence_cnn(width: int, classes: int, name: str = "sequence", feature
         Input (batch, 28, width, 1) float32 in [0, 1]; output (batch, width / 4, classes) probabilities.
     """
     inputs = keras.Input((MODEL_SIZE, width, 1), name="input")
-    x = inputs
-    for i, block in enumerate(CNN_BLOCKS, start=1):
-        for j, filters in enumerate(block):
-            tag = f"{i}{'abcdefgh'[j] if len(block) > 1 else ''}"
-            x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"conv{tag}")(x)
-        x = layers.MaxPooling2D((2, 2) if i < len(CNN_BLOCKS) else (2, 1), name=f"pool{i}")(x)
+    x = _convolutions(inputs, last_pool=(2, 1))
     steps = width // SEQUENCE_STRIDE
     x = layers.Permute((2, 1, 3), name="columns")(x)
     x = layers.Reshape((steps, x.shape[2] * x.shape[3]), name="steps")(x)
