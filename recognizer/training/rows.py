@@ -37,7 +37,7 @@ Strokes = list[np.ndarray]
 LENGTHS = (1, 2, 3, 4, 5)
 LENGTH_WEIGHTS = (0.1, 0.1, 0.15, 0.15, 0.5)
 """How often training rows have each length: mostly five digits, but shorter numbers too."""
-TRAIN_ROWS = {"mnist": 24000, "unipen": 24000}
+TRAIN_ROWS = {"mnist": 24000, "unipen": 48000}
 MNIST_EXACT = 0.4
 """Share of MNIST training rows pasted exactly as the seeds' question does; the rest vary gaps, sizes and offsets."""
 VALIDATION_ROWS = 1000

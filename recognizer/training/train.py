@@ -457,7 +457,7 @@ def train(
     return card
 
 
-ROW_EPOCHS = {"row": 9, "sequence": 8}
+ROW_EPOCHS = {"row": 6, "sequence": 5}
 
 
 def measure_rows(
