@@ -92,6 +92,8 @@ def show_model(alphabet: Alphabet, path: Path, title: str) -> None:
         facts = [f"`{shown}`", f"{path.stat().st_size / 1e6:.1f} MB", f"{card.params:,} parameters"]
         if training := card.training:
             facts.append(f"trained {training.get('epochs', '?')} epochs in {training.get('seconds', 0) / 60:.0f} min")
+            if start := training.get("started_from"):
+                facts.append(f"starting from {start}")
         st.caption(" · ".join(facts))
         show_validation(card)
         show_rejection(card)

@@ -320,6 +320,9 @@ def test_the_models_page_shows_validation_accuracy() -> None:
         for name, (accuracy, _) in card.accuracies.items():
             assert (validation_title(name), percent(accuracy)) in shown
     assert all("_" not in label for label, _ in shown), "validation sets are named for people"
+    starts = [c.training["started_from"] for c in cards if "started_from" in c.training]
+    assert starts, "the row networks start from the digits CNN"
+    assert all(any(start in c.value for c in at.caption) for start in starts)
     tables = at.dataframe
     confusions = sum("confusion_matrix" in v for c in cards for v in c.validation.values())
     assert len(tables) == confusions + len(cards), "a confusion table per set that has one, a layer table each"
