@@ -11,14 +11,7 @@ from drawing import DIGITS
 from recognizer.card import ModelCard
 from recognizer.reading import ROW_SHAPE, ROW_SLOTS
 from recognizer.training import rows
-from recognizer.training.architectures import (
-    build_cnn,
-    build_mlp,
-    build_row_cnn,
-    build_sequence_cnn,
-    copy_classifier,
-    copy_convolutions,
-)
+from recognizer.training.architectures import build_cnn, build_row_cnn, build_sequence_cnn, copy_convolutions
 from recognizer.training.render import layout_row
 from recognizer.training.train import ctc_loss, row_slots, train_rows
 
@@ -69,21 +62,6 @@ def test_a_row_network_starts_from_the_single_character_networks_convolutions() 
     np.testing.assert_allclose(first(sequence), first(cnn), rtol=1e-6)
     wider = build_cnn(11, blocks=((32,), (96, 64), (128,)))
     assert copy_convolutions(wider, build_row_cnn(ROW_SLOTS, 11)) == 1, "stops at the first that does not fit"
-
-
-def test_the_sequence_network_starts_as_the_single_character_network_slid_along_the_row() -> None:
-    cnn, sequence = build_cnn(11), build_sequence_cnn(ROW_SHAPE[1], 11)
-    assert copy_classifier(cnn, sequence)
-    dense, window = cnn.get_layer("dense").kernel.numpy(), sequence.get_layer("dense").kernel.numpy()
-    channels = 128
-    for row, column, channel in [(0, 0, 0), (1, 2, 5), (2, 1, 127)]:  # the CNN flattens (rows, columns, channels)
-        flat, step = (row * 3 + column) * channels + channel, row * channels + channel
-        np.testing.assert_array_equal(window[column, step], dense[flat])
-    context = sequence.get_layer("context").kernel.numpy()
-    np.testing.assert_array_equal(context[2], np.eye(context.shape[1])), "the context starts as the identity"
-    assert not context[[0, 1, 3, 4]].any()
-    np.testing.assert_array_equal(sequence.get_layer("output").kernel.numpy(), cnn.get_layer("output").kernel.numpy())
-    assert not copy_classifier(build_mlp(11), build_sequence_cnn(ROW_SHAPE[1], 11)), "an MLP does not fit"
 
 
 def test_the_sequence_network_reads_every_four_columns() -> None:

@@ -22,7 +22,6 @@ __all__ = [
     "build_mlp",
     "build_row_cnn",
     "build_sequence_cnn",
-    "copy_classifier",
     "copy_convolutions",
     "fold_batch_norm",
 ]
@@ -189,12 +188,10 @@ def build_sequence_cnn(width: int, classes: int, name: str = "sequence", feature
     """The sequence network: :func:`build_cnn`'s blocks over a (28, width) row, then a reading every 4 columns.
 
     The last pooling halves only the height, so the row's width becomes ``width / 4``
-    steps; each step sees three columns 8 pixels apart (as :func:`build_cnn`'s dense
-    layer sees a character) and, through a 1-D convolution, its neighbours', and says
-    which label is there or "nothing" (the CTC blank). Trained with CTC, it needs no
-    cutting and no fixed number of characters: a character is a run of steps with the
-    same label (:func:`recognizer.reading.ctc_decode`). :func:`copy_classifier` starts
-    it as the single-character network slid along the row.
+    steps; each step sees its columns and, through a 1-D convolution, its neighbours',
+    and says which label is there or "nothing" (the CTC blank). Trained with CTC, it
+    needs no cutting and no fixed number of characters: a character is a run of steps
+    with the same label (:func:`recognizer.reading.ctc_decode`).
 
     Parameters
     ----------
@@ -215,8 +212,7 @@ def build_sequence_cnn(width: int, classes: int, name: str = "sequence", feature
     steps = width // SEQUENCE_STRIDE
     x = layers.Permute((2, 1, 3), name="columns")(x)
     x = layers.Reshape((steps, x.shape[2] * x.shape[3]), name="steps")(x)
-    # three columns 8 pixels apart: what the single-character network's dense layer sees of one character
-    x = layers.Conv1D(features, 3, dilation_rate=2, padding="same", activation="relu", name="dense")(x)
+    x = layers.Dense(features, activation="relu", name="dense")(x)
     x = layers.Dropout(0.25, name="dropout1")(x)
     x = layers.Conv1D(features, 5, padding="same", activation="relu", name="context")(x)
     x = layers.Dropout(0.25, name="dropout2")(x)
@@ -244,36 +240,6 @@ def copy_convolutions(source: keras.Model, target: keras.Model) -> int:
         b.set_weights(a.get_weights())
         copied += 1
     return copied
-
-
-def copy_classifier(cnn: keras.Model, sequence: keras.Model) -> bool:
-    """Start a :func:`build_sequence_cnn` network as a :func:`build_cnn` network slid along the row.
-
-    After :func:`copy_convolutions`: the CNN's dense layer, which reads 3 x 3 positions
-    of its last maps, becomes the step's 1-D convolution over three columns; the
-    context convolution starts as the identity; the CNN's output layer reads each
-    step, its "none of these" standing for "nothing". Layers are found by type.
-
-    Returns
-    -------
-    bool
-        False, and nothing copied, when the two do not fit (another CNN, no "none of these").
-    """
-    dense, output = [layer for layer in cnn.layers if isinstance(layer, layers.Dense)][-2:]
-    window, context = [layer for layer in sequence.layers if isinstance(layer, layers.Conv1D)]
-    step_output = next(layer for layer in sequence.layers if isinstance(layer, layers.Dense))
-    taps, features, units = window.kernel.shape
-    kernel, bias = dense.get_weights()
-    if kernel.shape != (taps * features, units) or output.kernel.shape != step_output.kernel.shape:
-        return False
-    channels = [layer for layer in sequence.layers if isinstance(layer, layers.Conv2D)][-1].filters
-    maps = kernel.reshape(features // channels, taps, channels, units)  # the CNN's flattened (rows, columns, channels)
-    window.set_weights([maps.transpose(1, 0, 2, 3).reshape(taps, features, units), bias])
-    identity = np.zeros(context.kernel.shape, np.float32)
-    identity[context.kernel.shape[0] // 2] = np.eye(units, dtype=np.float32)
-    context.set_weights([identity, np.zeros(units, np.float32)])
-    step_output.set_weights(output.get_weights())
-    return True
 
 
 BUILDERS = {"cnn": build_cnn, "mlp": build_mlp}

@@ -36,7 +36,6 @@ from .architectures import (
     build_cnn,
     build_row_cnn,
     build_sequence_cnn,
-    copy_classifier,
     copy_convolutions,
     fold_batch_norm,
 )
@@ -552,12 +551,9 @@ def train_rows(
     else:
         net = build_row_cnn(ROW_SLOTS, classes, name=path.stem)
         loss, metrics, what = "sparse_categorical_crossentropy", ["accuracy"], f"{ROW_SLOTS} heads"
-    base = spec.model_path()  # the single-digit network: where the row network starts
-    cnn = load_model(base, spec)[0] if base.exists() else None
-    copied = copy_convolutions(cnn, net) if cnn else 0
+    base = spec.model_path()  # the single-digit network: its convolutions are where the row network starts
+    copied = copy_convolutions(load_model(base, spec)[0], net) if base.exists() else 0
     started_from = f"the {copied} convolutions of {base.name}" if copied else "random weights"
-    if copied and model == "sequence" and copy_classifier(cnn, net):
-        started_from = f"{base.name} slid along the row: its convolutions, dense and output layers"
     report(0.0, f"starting from {started_from}")
     steps = math.ceil(len(sources.train) / BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE["cnn"], decay_steps=epochs * steps, alpha=0.02)
