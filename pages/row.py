@@ -57,8 +57,8 @@ def main() -> None:
     widgets.heading(
         "Read a row",
         "Write a number or a short word from left to right. Four ways of reading a row of characters compete:"
-        " one network reading every few columns, cutting the row into characters, one network with a head per"
-        " position, and a window sliding along it. The two networks read digits only.",
+        " one network reading every few columns, one with a head per position, cutting the row into characters,"
+        " and a window sliding along it. The two networks read digits only.",
     )
     with st.container(horizontal=True, gap="medium", key="controls"):
         alphabet = widgets.pick_alphabet()

@@ -3,16 +3,16 @@
 ==========  ====================================================================
 method      how
 ==========  ====================================================================
-segment     the ink's connected pieces, wide ones cut at their thinnest columns;
-            every run of neighbouring pieces is tried as one character (a 5 whose
-            bar is a separate stroke, an i and its dot, two touching digits cut
-            apart), all of them in one batch through the single-character network,
-            and the grouping it is surest of wins
 sequence    one network reads the whole row, scaled into 28 x 140, every 4 columns
             (the labels and "nothing"); a character is a run of columns that read
             it (CTC); digits only
 multihead   one network reads the whole row, scaled into 28 x 140, with a softmax
             head per position (the labels and "no character"); digits only
+segment     the ink's connected pieces, wide ones cut at their thinnest columns;
+            every run of neighbouring pieces is tried as one character (a 5 whose
+            bar is a separate stroke, an i and its dot, two touching digits cut
+            apart), all of them in one batch through the single-character network,
+            and the grouping it is surest of wins
 window      the single-character network slid along the row in one batch; the
             positions where it is sure of a character (and, with its "none of
             these" output, sure it is not half of two) are the characters
@@ -58,7 +58,7 @@ __all__ = [
     "row_model",
 ]
 
-METHODS = ("sequence", "segment", "multihead", "window")
+METHODS = ("sequence", "multihead", "segment", "window")
 """Every way of reading a row, the most accurate first on rows of five digits by writers from other places
 (``bench/bench_read.py``): an alphabet's default is the first it can use (:func:`methods`)."""
 METHOD_TITLES = {
@@ -171,7 +171,7 @@ def methods(alphabet: Alphabet) -> tuple[str, ...]:
     """The methods that can read ``alphabet``, its default first: those with a row model only where it is shipped.
 
     >>> methods(get_alphabet("digits")), methods(get_alphabet("letters"))
-    (('sequence', 'segment', 'multihead', 'window'), ('segment', 'window'))
+    (('sequence', 'multihead', 'segment', 'window'), ('segment', 'window'))
     """
     return tuple(m for m in METHODS if m not in METHOD_MODELS or METHOD_MODELS[m] in alphabet.row_models)
 
