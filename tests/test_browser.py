@@ -25,6 +25,8 @@ from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS, draw
 from drawing import DIGITS, NOT_CHARACTERS
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from recognizer.reading import METHODS
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "draw-page.png"
@@ -256,7 +258,8 @@ def test_a_row_written_with_the_mouse_is_read_four_ways(app_url: str, desktop: P
     metrics = desktop.locator(PREDICTION)
     expect(metrics).to_have_count(4, timeout=TIMEOUT_MS)
     expect(metrics.first).to_have_text("3174", timeout=TIMEOUT_MS)
-    expect(desktop.locator(".hl-reading").nth(1).locator(".hl-strip figure")).to_have_count(4)  # segmentation's
+    segmentation = desktop.locator(".hl-reading").nth(METHODS.index("segment"))
+    expect(segmentation.locator(".hl-strip figure")).to_have_count(4)  # a 28 x 28 input per digit
     expect(desktop.locator(".hl-positions tr")).to_have_count(6)  # the header and a row per head
     ARTIFACTS.mkdir(exist_ok=True)
     desktop.screenshot(path=ARTIFACTS / "row-digits.png", full_page=True)

@@ -38,6 +38,7 @@ LENGTHS = (1, 2, 3, 4, 5)
 LENGTH_WEIGHTS = (0.1, 0.1, 0.15, 0.15, 0.5)
 """How often training rows have each length: mostly five digits, but shorter numbers too."""
 TRAIN_ROWS = {"mnist": 24000, "unipen": 48000}
+"""Training rows of each source: twice as many handwritten ones, the rows the row networks are for."""
 MNIST_EXACT = 0.4
 """Share of MNIST training rows pasted exactly as the seeds' question does; the rest vary gaps, sizes and offsets."""
 VALIDATION_ROWS = 1000

@@ -527,9 +527,11 @@ def train_rows(
 
     ``model`` is ``"row"``, the multi-head network (a head per position, up to five
     digits), or ``"sequence"``, the sequence network (a reading every 4 columns,
-    trained with CTC). Other parameters are those of :func:`train`; ``epochs``
-    defaults to :data:`ROW_EPOCHS`. The card's validation figures are whole-row
-    accuracy (``accuracy``) and per-digit accuracy (``digit_accuracy``).
+    trained with CTC). Either starts from the convolutions of the shipped digits CNN
+    when it is there (:func:`~recognizer.training.architectures.copy_convolutions`).
+    Other parameters are those of :func:`train`; ``epochs`` defaults to :data:`ROW_EPOCHS`.
+    The card's validation figures are whole-row accuracy (``accuracy``) and per-digit
+    accuracy (``digit_accuracy``).
     """
     spec = get_alphabet("digits")
     epochs = epochs or ROW_EPOCHS[model]
