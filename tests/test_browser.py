@@ -25,7 +25,8 @@ from chromium import CANVAS, CHROMIUM, CHROMIUM_ARGS, draw
 from drawing import DIGITS, NOT_CHARACTERS
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from recognizer.reading import METHODS
+from recognizer.alphabets import get_alphabet
+from recognizer.reading import methods
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -258,7 +259,7 @@ def test_a_row_written_with_the_mouse_is_read_four_ways(app_url: str, desktop: P
     metrics = desktop.locator(PREDICTION)
     expect(metrics).to_have_count(4, timeout=TIMEOUT_MS)
     expect(metrics.first).to_have_text("3174", timeout=TIMEOUT_MS)
-    segmentation = desktop.locator(".hl-reading").nth(METHODS.index("segment"))
+    segmentation = desktop.locator(".hl-reading").nth(methods(get_alphabet("digits")).index("segment"))
     expect(segmentation.locator(".hl-strip figure")).to_have_count(4)  # a 28 x 28 input per digit
     expect(desktop.locator(".hl-positions tr")).to_have_count(6)  # the header and a row per head
     ARTIFACTS.mkdir(exist_ok=True)

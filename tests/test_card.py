@@ -56,16 +56,8 @@ def test_shipped_digits_model_keeps_its_mnist_accuracy() -> None:
     assert accuracy >= 0.995 and samples == 10_000
 
 
-MISSED_TARGETS: dict[str, str] = {}
-"""Alphabets whose shipped CNN misses a rejection target, and which: each such test is a strict xfail."""
-
-
 @pytest.mark.parametrize("alphabet", list(ALPHABETS))
-def test_every_shipped_cnn_rejects_as_its_targets_ask_and_says_so_in_its_card(
-    alphabet: str, request: pytest.FixtureRequest
-) -> None:
-    if alphabet in MISSED_TARGETS:
-        request.applymarker(pytest.mark.xfail(reason=MISSED_TARGETS[alphabet], strict=True))
+def test_every_shipped_cnn_rejects_as_its_targets_ask_and_says_so_in_its_card(alphabet: str) -> None:
     card = ModelCard.read(ALPHABETS[alphabet].model_path("cnn"))
     assert card.rejection is not None and card.rejection.output == len(card.labels)
     figures = card.rejection.figures
