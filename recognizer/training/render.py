@@ -8,7 +8,7 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
-__all__ = ["CANVAS", "continental", "layout_row", "paint", "render_strokes"]
+__all__ = ["CANVAS", "continental", "layout_row", "paint", "render_strokes", "restyle"]
 
 CANVAS = 128
 """Side of the square canvas drawings are rendered on before preprocessing."""
@@ -115,6 +115,44 @@ def layout_row(
         out += [s + np.array([x, dy]) for s in placed]
         x += width + rng.uniform(*gaps)
     return [s + np.stack([-shear * s[:, 1], np.zeros(len(s))], 1) for s in out]
+
+
+def restyle(
+    strokes: Sequence[np.ndarray], rng: np.random.Generator, turn: float = 8.0, shear: float = 0.15, aspect: float = 0.2
+) -> list[np.ndarray]:
+    """One character written a little differently: turned, sheared, and narrower or wider, about its centre.
+
+    Parameters
+    ----------
+    strokes : sequence of np.ndarray
+        Each (n, 2) float, x right and y down.
+    rng : np.random.Generator
+        Source of all randomness.
+    turn : float
+        Largest turn, in degrees either way.
+    shear : float
+        Largest horizontal shift per unit of height, either way.
+    aspect : float
+        Largest change of width, as a log ratio: 0.2 is 0.82 to 1.22 times as wide.
+
+    Returns
+    -------
+    list of np.ndarray
+        The strokes moved, each (n, 2) float64.
+
+    Examples
+    --------
+    >>> bar = [np.array([[0.0, 0.0], [0.0, 1.0]])]
+    >>> [s.round(2).tolist() for s in restyle(bar, np.random.default_rng(0), turn=0, shear=0, aspect=0)]
+    [[[0.0, 0.0], [0.0, 1.0]]]
+    """
+    strokes = [np.asarray(s, np.float64) for s in strokes]
+    pts = np.concatenate(strokes)
+    centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+    angle = np.deg2rad(rng.uniform(-turn, turn))
+    rotate = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    form = rotate @ np.array([[np.exp(rng.uniform(-aspect, aspect)), rng.uniform(-shear, shear)], [0.0, 1.0]])
+    return [(s - centre) @ form.T + centre for s in strokes]
 
 
 def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Generator) -> list[np.ndarray]:

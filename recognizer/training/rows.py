@@ -29,7 +29,7 @@ from ..alphabets import get_alphabet
 from ..reading import ROW_SLOTS, row_input
 from . import datasets
 from .data import Dataset, Unipen, label_indices, load_mnist, load_unipen, prepare
-from .render import layout_row, paint
+from .render import continental, layout_row, paint, restyle
 
 __all__ = ["LENGTHS", "RowSources", "build_rows", "five_digit_rows", "mnist_row", "render_row", "row_labels"]
 
@@ -101,12 +101,22 @@ def row_labels(digits: Sequence[int]) -> np.ndarray:
     return labels
 
 
+def _written(strokes: Strokes, label: str, rng: np.random.Generator) -> Strokes:
+    """A training digit as another writer might write it: some 0s, 1s and 7s the continental way
+    (:data:`datasets.CONTINENTAL`), each turned, sheared and narrowed or widened a little (:func:`render.restyle`)."""
+    if rng.random() < datasets.CONTINENTAL:
+        strokes = continental(strokes, label, rng)
+    return restyle(strokes, rng)
+
+
 def _draw(item: tuple[str, object], rng: np.random.Generator) -> tuple[np.ndarray, float | None]:
     kind, payload = item
     if kind == "mnist exact":
         return mnist_row(payload), 0.0
     if kind == "mnist":
         return mnist_row(payload, rng), 0.0
+    if kind == "unipen written":
+        payload = [_written(strokes, label, rng) for strokes, label in payload]
     return render_row(payload, rng), None
 
 
@@ -164,8 +174,11 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
     def cap(n: int) -> int:
         return min(n, limit) if limit else n
 
-    def unipen_items(rows: list[np.ndarray]) -> tuple[list, list]:
-        return [("unipen", [unipen.strokes(int(i)) for i in r]) for r in rows], [row_labels(digit[r]) for r in rows]
+    def unipen_items(rows: list[np.ndarray], kind: str = "unipen") -> tuple[list, list]:
+        chars = [[(unipen.strokes(int(i)), str(unipen.labels[i])) for i in r] for r in rows]
+        if kind == "unipen":
+            chars = [[strokes for strokes, _ in r] for r in chars]
+        return [(kind, c) for c in chars], [row_labels(digit[r]) for r in rows]
 
     train_set = None
     if train:
@@ -174,7 +187,7 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         items = [("mnist exact" if e else "mnist", x_train[r]) for r, e in zip(mnist_rows, exact, strict=True)]
         labels = [row_labels(y_train[r]) for r in mnist_rows]
         u_items, u_labels = unipen_items(
-            _random_rows(np.flatnonzero(known & parts["train"]), cap(TRAIN_ROWS["unipen"]), rng)
+            _random_rows(np.flatnonzero(known & parts["train"]), cap(TRAIN_ROWS["unipen"]), rng), "unipen written"
         )
         train_set = _prepare_rows(items + u_items, labels + u_labels, seed)
     vseed = seed + datasets.VALIDATION_SEED_OFFSET
@@ -200,7 +213,9 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         "lengths": {str(n): w for n, w in zip(LENGTHS, LENGTH_WEIGHTS, strict=True)},
         "mnist": f"training digits; {MNIST_EXACT:.0%} of rows pasted exactly, the rest with varied gaps, sizes and "
         "offsets",
-        "unipen": "training writers; one pen per row, shared slant, gaps from touching to wide",
+        "unipen": "training writers; one pen per row, shared slant, gaps from touching to wide; each digit turned, "
+        f"sheared and narrowed or widened a little, {datasets.CONTINENTAL:.0%} of 0s, 1s and 7s written the "
+        "continental way (recognizer.training.render.restyle, continental)",
         "validation": {
             "mnist_rows_test": "MNIST test digits 5 by 5 in order, pasted exactly (the seeds' 28 x 140)",
             "unipen_places_rows_val": f"5 digits by one writer of {', '.join(datasets.OTHER_PLACES)} (not in training)",
