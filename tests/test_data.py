@@ -18,7 +18,7 @@ from recognizer.training.data import (
     writer_split,
 )
 from recognizer.training.datasets import unipen_parts
-from recognizer.training.render import continental, render_strokes
+from recognizer.training.render import continental, render_strokes, restyle
 
 
 def test_load_mnist_from_npz(tmp_path) -> None:
@@ -143,3 +143,15 @@ def test_continental_ones_get_a_long_flag_sevens_a_bar_and_zeros_a_slash() -> No
     for strokes, label in ((seven, "3"), (one, "1")):  # other labels, and a 1 with a flag already, stay as they are
         kept = continental(strokes, label, rng)
         assert len(kept) == len(strokes) and all(np.array_equal(a, b) for a, b in zip(kept, strokes, strict=True))
+
+
+def test_restyle_turns_shears_and_stretches_about_the_centre_within_its_limits() -> None:
+    rng = np.random.default_rng(0)
+    square = [np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])]
+    moved = [restyle(square, rng)[0] for _ in range(200)]
+    assert all(np.allclose(m[:4].mean(axis=0), [0.5, 0.5]) for m in moved), "about the centre"
+    widths = np.array([np.linalg.norm(m[1] - m[0]) for m in moved])
+    assert widths.min() > np.exp(-0.2) - 1e-9 and widths.max() < np.exp(0.2) + 1e-9, "0.82 to 1.22 times as wide"
+    assert widths.std() > 0.05, "and not always the same"
+    heights = np.array([m[3, 1] - m[0, 1] for m in moved])
+    assert (heights > 0).all(), "never upside down"
