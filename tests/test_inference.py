@@ -20,6 +20,7 @@ from hypothesis.extra.numpy import arrays
 import recognizer
 from recognizer.card import ModelCard, Rejection
 from recognizer.convention import Convention
+from recognizer.inference import SPLIT_BATCH
 from recognizer.modelfile import save_model
 from recognizer.preprocess import Step
 from recognizer.training.architectures import build_cnn, build_mlp
@@ -114,6 +115,13 @@ def test_classify_batches(rec) -> None:
     probabilities = rec.classify(batch)
     assert probabilities.shape == (10, 10)
     assert (probabilities.argmax(axis=1) == np.arange(10)).mean() >= 0.9
+
+
+def test_a_large_batch_split_across_threads_scores_as_one_input_at_a_time(rec) -> None:
+    batch = np.random.default_rng(0).random((4 * SPLIT_BATCH + 3, 28, 28)).astype(np.float32)
+    together = rec.classify_inputs(rec.convention.apply(batch))
+    alone = np.concatenate([rec.classify_inputs(rec.convention.apply(x[None])) for x in batch])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
 # --- model files that do not fit ---------------------------------------------------------------------------------
