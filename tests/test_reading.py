@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import recognizer
-from recognizer.reading import METHODS, ROW_SHAPE, methods, read, row_input
+from recognizer.reading import METHODS, ROW_SHAPE, SEQUENCE_VIEWS, _fit_row, methods, read, row_input
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,17 @@ def test_the_sequence_network_reads_any_count_and_boxes_each_digit(digits) -> No
         assert 30 + 100 * i <= (c.box[0] + c.box[2]) / 2 <= 30 + 100 * (i + 1)
     assert digits.read(digit_row("7"), "sequence").text == "7"
     assert digits.read(digit_row("905127"), "sequence").text == "905127", "more than the multi-head's five"
+
+
+@pytest.mark.parametrize(("size", "shift"), SEQUENCE_VIEWS)
+def test_each_view_of_the_sequence_network_maps_its_columns_back_onto_the_ink(size: float, shift: int) -> None:
+    strength = np.zeros((100, 400), np.uint8)
+    strength[30:70, 50:250] = 255
+    view, x_of = _fit_row(strength, size, shift)
+    rows, cols = np.nonzero(view > 0.5)
+    assert rows.max() - rows.min() + 1 == pytest.approx(20 * size, abs=1)
+    assert (cols.min() + cols.max() + 1) / 2 == pytest.approx(70 + shift, abs=1)
+    assert x_of(cols.min()) == pytest.approx(50, abs=3) and x_of(cols.max() + 1) == pytest.approx(250, abs=3)
 
 
 def test_blank_rows_say_why_and_unknown_methods_are_refused(digits) -> None:
