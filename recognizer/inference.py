@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from . import reading
 from .alphabets import Alphabet, get_alphabet
-from .backend import keras, tf
+from .backend import keras, run_split, tf
 from .card import ModelCard, ModelFileError, softmax
 from .check import ModelCheck, find_convention
 from .convention import Convention
@@ -28,10 +25,7 @@ __all__ = ["Checked", "Forward", "Recognizer", "Result", "Scores", "check_model"
 
 TOP_K = 3
 SPLIT_BATCH = 8
-"""A batch of at least twice this many inputs is split across the cores, each part on its own thread. TensorFlow runs
-every operation on one thread (:func:`_one_thread`), the fastest for one drawing; a row's 40 candidate characters
-score in 7 ms instead of 12 on 2 cores."""
-CORES = os.cpu_count() or 1
+"""The fewest inputs of a batch worth a core of their own (:func:`recognizer.backend.run_split`)."""
 
 
 @dataclass(frozen=True)
@@ -225,7 +219,7 @@ class Recognizer:
     def score_inputs(self, model_inputs: np.ndarray) -> Scores:
         """What the model says about a batch of model inputs already in the convention, (N,) + shape, in one pass."""
         x = np.asarray(model_inputs, np.float32).reshape(-1, *self.convention.shape)
-        raw = _split(self._classify, x)
+        raw = run_split(self._classify, x, SPLIT_BATCH)
         none = self.card.none_probability(raw)
         return Scores(self.card.label_probabilities(raw), none, self.rejects(none))
 
@@ -276,19 +270,6 @@ class Recognizer:
             for i in range(0, len(canonical), batch_size)
         ]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.alphabet.num_classes), np.float32)
-
-
-@cache
-def _threads() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(CORES, thread_name_prefix="recognizer")
-
-
-def _split(run: Callable[[tf.Tensor], tf.Tensor], x: np.ndarray) -> np.ndarray:
-    """``run(x)`` as numpy, a large batch split across the cores (:data:`SPLIT_BATCH`)."""
-    parts = min(CORES, len(x) // SPLIT_BATCH)
-    if parts < 2:
-        return run(tf.constant(x)).numpy()
-    return np.concatenate(list(_threads().map(lambda part: run(tf.constant(part)).numpy(), np.array_split(x, parts))))
 
 
 def _one_thread() -> None:

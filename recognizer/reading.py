@@ -88,11 +88,12 @@ CHAR_COST = 0.7
 """Log-probability each character costs: splitting one in two must make the network twice as sure."""
 SKIP_COST = 3.0
 """Log-probability a piece left out of every character costs (a speck, a stray mark)."""
-SEQUENCE_VIEWS = ((1.0, 0), (1.0, 2), (0.9, 0), (0.9, 2), (1.1, 0), (1.1, 2))
-"""How the sequence network sees a row, as (character height as a share of 20 pixels, shift right in pixels): at
-three heights, each at two offsets half a step apart. Each view's reading scores its characters' mean
-log-probability; the reading whose views score the most wins (on rows of five from other places 2 points more
-than one view, in 6 ms more, ``bench/bench_read.py``)."""
+ROW_VIEWS = ((1.0, 0), (1.0, 2), (0.9, 0), (0.9, 2), (1.1, 0), (1.1, 2))
+"""How the row networks see a row, all in one batch, as (character height as a share of 20 pixels, shift right in
+pixels): at three heights, each at two offsets half a sequence step apart. The multi-head network averages its
+heads over the views. The sequence network's views are read apart (their steps fall on different columns): each
+reading scores its characters' mean log-probability, and the reading whose views score the most wins. Either reads
+about 2 points more rows of five than from one view (``bench/bench_read.py``)."""
 WINDOW_WIDTH = 0.7
 """The sliding window's width in row heights: about one character."""
 WINDOW_STRIDE = 0.08
@@ -194,12 +195,12 @@ class RowModel:
     """
 
     def __init__(self, alphabet: Alphabet, model, card: ModelCard) -> None:
-        from .backend import tf
+        from .backend import run_split, tf
 
         self.alphabet, self.model, self.card = alphabet, model, card
         spec = tf.TensorSpec((None, *ROW_SHAPE, 1), tf.float32)
         run = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-        self._run = lambda rows: run(tf.constant(rows)).numpy()
+        self._run = lambda rows: run_split(run, rows, least=len(ROW_VIEWS) // 2)
 
     def positions(self, rows: np.ndarray) -> np.ndarray:
         """(N, 28, 140) float32 row inputs -> (N, positions, labels + 1) probabilities."""
@@ -446,10 +447,16 @@ def _read_window(rec: Recognizer, strength: np.ndarray, scale: float, shape: tup
     ]
 
 
+def _views(strength: np.ndarray) -> list[tuple[np.ndarray, Callable[[float], float]]]:
+    """Every view of :data:`ROW_VIEWS`: its row input and where its columns are in ``strength``."""
+    return [_fit_row(strength, size, shift) for size, shift in ROW_VIEWS]
+
+
 def _read_multihead(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
+    """The heads' probabilities averaged over the views of :data:`ROW_VIEWS`."""
     model = row_model(rec.alphabet.key, METHOD_MODELS["multihead"])
-    row, _ = _fit_row(strength)
-    positions = model.positions(row[None])[0]
+    rows = np.stack([row for row, _ in _views(strength)])
+    positions, row = model.positions(rows).mean(axis=0), rows[0]
     found = [(int(p.argmax()), float(p.max())) for p in positions if p.argmax() < rec.alphabet.num_classes]
     x0, y0, x1, y1 = _ink_box(strength)
     edges = np.linspace(x0, x1, len(found) + 1).round().astype(int)
@@ -480,9 +487,9 @@ def _sequence_characters(
 
 
 def _read_sequence(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
-    """Read every view of :data:`SEQUENCE_VIEWS` in one batch; the reading its views are surest of wins."""
+    """Read every view of :data:`ROW_VIEWS`; the reading its views are surest of wins."""
     model = row_model(rec.alphabet.key, METHOD_MODELS["sequence"])
-    fits = [_fit_row(strength, size, shift) for size, shift in SEQUENCE_VIEWS]
+    fits = _views(strength)
     views = []  # (text, mean log-probability, characters, row)
     for (row, x_of), steps in zip(fits, model.positions(np.stack([row for row, _ in fits])), strict=True):
         found = _sequence_characters(steps, strength, x_of)

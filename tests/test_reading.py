@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import recognizer
-from recognizer.reading import METHODS, ROW_SHAPE, SEQUENCE_VIEWS, _fit_row, methods, read, row_input
+from recognizer.reading import METHODS, ROW_SHAPE, ROW_VIEWS, _fit_row, methods, read, row_input
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +83,8 @@ def test_the_sequence_network_reads_any_count_and_boxes_each_digit(digits) -> No
     assert digits.read(digit_row("905127"), "sequence").text == "905127", "more than the multi-head's five"
 
 
-@pytest.mark.parametrize(("size", "shift"), SEQUENCE_VIEWS)
-def test_each_view_of_the_sequence_network_maps_its_columns_back_onto_the_ink(size: float, shift: int) -> None:
+@pytest.mark.parametrize(("size", "shift"), ROW_VIEWS)
+def test_each_view_of_the_row_networks_maps_its_columns_back_onto_the_ink(size: float, shift: int) -> None:
     strength = np.zeros((100, 400), np.uint8)
     strength[30:70, 50:250] = 255
     view, x_of = _fit_row(strength, size, shift)
