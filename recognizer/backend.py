@@ -83,7 +83,7 @@ def run_split(run: Callable[[tf.Tensor], tf.Tensor], x: np.ndarray, least: int) 
     least : int
         The fewest inputs worth a thread of their own.
     """
-    parts = min(CORES, len(x) // least)
+    parts = min(CORES, len(x) // max(least, 1))
     if parts < 2:
         return run(tf.constant(x)).numpy()
     return np.concatenate(list(_threads().map(lambda part: run(tf.constant(part)).numpy(), np.array_split(x, parts))))
