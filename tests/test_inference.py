@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import recognizer
+from recognizer.backend import run_split, tf
 from recognizer.card import ModelCard, Rejection
 from recognizer.convention import Convention
 from recognizer.inference import SPLIT_BATCH
@@ -115,6 +116,12 @@ def test_classify_batches(rec) -> None:
     probabilities = rec.classify(batch)
     assert probabilities.shape == (10, 10)
     assert (probabilities.argmax(axis=1) == np.arange(10)).mean() >= 0.9
+
+
+@pytest.mark.parametrize("least", [0, 1, 3, 20])
+def test_run_split_gives_the_batch_back_in_order_however_it_is_split(least: int) -> None:
+    x = np.arange(10, dtype=np.float32)[:, None]
+    np.testing.assert_array_equal(run_split(tf.function(lambda batch: batch * 2), x, least), x * 2)
 
 
 def test_a_large_batch_split_across_threads_scores_as_one_input_at_a_time(rec) -> None:
