@@ -39,6 +39,13 @@ def test_labels_are_left_justified_with_no_digit_after() -> None:
     assert rows.row_labels([4, 2]).tolist() == [4, 2, rows.NO_DIGIT, rows.NO_DIGIT, rows.NO_DIGIT]
 
 
+def test_training_rows_restyle_each_digit_and_validation_rows_draw_it_as_written() -> None:
+    chars = [([np.array(s, np.float64) for s in DIGITS[c]], c) for c in "1707"]
+    drawn = {kind: rows._draw((kind, chars), np.random.default_rng(0))[0] for kind in ("unipen", "unipen restyled")}
+    assert np.array_equal(drawn["unipen"], rows._draw(("unipen", chars), np.random.default_rng(0))[0]), "seeded"
+    assert not np.array_equal(drawn["unipen"], drawn["unipen restyled"])
+
+
 def test_row_sets_go_through_row_input(data_dir: Path) -> None:
     sources = rows.build_rows(data_dir, limit=30)
     assert sources.train.x.shape[1:] == ROW_SHAPE and sources.train.y.shape[1:] == (ROW_SLOTS,)

@@ -101,7 +101,7 @@ def row_labels(digits: Sequence[int]) -> np.ndarray:
     return labels
 
 
-def _written(strokes: Strokes, label: str, rng: np.random.Generator) -> Strokes:
+def _restyled(strokes: Strokes, label: str, rng: np.random.Generator) -> Strokes:
     """A training digit as another writer might write it: some 0s, 1s and 7s the continental way
     (:data:`datasets.CONTINENTAL`), each turned, sheared and narrowed or widened a little (:func:`render.restyle`)."""
     if rng.random() < datasets.CONTINENTAL:
@@ -115,9 +115,9 @@ def _draw(item: tuple[str, object], rng: np.random.Generator) -> tuple[np.ndarra
         return mnist_row(payload), 0.0
     if kind == "mnist":
         return mnist_row(payload, rng), 0.0
-    if kind == "unipen written":
-        payload = [_written(strokes, label, rng) for strokes, label in payload]
-    return render_row(payload, rng), None
+    vary = kind == "unipen restyled"
+    chars = [_restyled(strokes, label, rng) if vary else strokes for strokes, label in payload]
+    return render_row(chars, rng), None
 
 
 def _prepare_rows(items: list, labels: list[np.ndarray], seed: int) -> Dataset:
@@ -176,8 +176,6 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
 
     def unipen_items(rows: list[np.ndarray], kind: str = "unipen") -> tuple[list, list]:
         chars = [[(unipen.strokes(int(i)), str(unipen.labels[i])) for i in r] for r in rows]
-        if kind == "unipen":
-            chars = [[strokes for strokes, _ in r] for r in chars]
         return [(kind, c) for c in chars], [row_labels(digit[r]) for r in rows]
 
     train_set = None
@@ -187,7 +185,7 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         items = [("mnist exact" if e else "mnist", x_train[r]) for r, e in zip(mnist_rows, exact, strict=True)]
         labels = [row_labels(y_train[r]) for r in mnist_rows]
         u_items, u_labels = unipen_items(
-            _random_rows(np.flatnonzero(known & parts["train"]), cap(TRAIN_ROWS["unipen"]), rng), "unipen written"
+            _random_rows(np.flatnonzero(known & parts["train"]), cap(TRAIN_ROWS["unipen"]), rng), "unipen restyled"
         )
         train_set = _prepare_rows(items + u_items, labels + u_labels, seed)
     vseed = seed + datasets.VALIDATION_SEED_OFFSET
