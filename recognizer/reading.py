@@ -146,10 +146,11 @@ class Reading:
     blank_reason : str or None
         Why nothing was read (an empty image, only noise), else None.
     row : np.ndarray or None
-        The multi-head network's input, :data:`ROW_SHAPE` float32 in [0, 1].
+        A row network's input, :data:`ROW_SHAPE` float32 in [0, 1]: the view the sequence
+        network's reading comes from, the multi-head network's first (:data:`ROW_VIEWS`).
     positions : np.ndarray or None
-        The multi-head network's (ROW_SLOTS, labels + 1) probabilities, the last
-        column "no character".
+        The multi-head network's (ROW_SLOTS, labels + 1) probabilities averaged over the
+        views, the last column "no character".
     """
 
     text: str
