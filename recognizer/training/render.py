@@ -118,11 +118,7 @@ def layout_row(
 
 
 def restyle(
-    strokes: Sequence[np.ndarray],
-    rng: np.random.Generator,
-    turn: float = 12.0,
-    shear: float = 0.25,
-    aspect: float = 0.3,
+    strokes: Sequence[np.ndarray], rng: np.random.Generator, turn: float = 8.0, shear: float = 0.15, aspect: float = 0.2
 ) -> list[np.ndarray]:
     """One character written a little differently: turned, sheared, and narrower or wider, about its centre.
 
@@ -137,7 +133,7 @@ def restyle(
     shear : float
         Largest horizontal shift per unit of height, either way.
     aspect : float
-        Largest change of width, as a log ratio: 0.3 is 0.74 to 1.35 times as wide.
+        Largest change of width, as a log ratio: 0.2 is 0.82 to 1.22 times as wide.
 
     Returns
     -------
