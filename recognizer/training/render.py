@@ -160,9 +160,8 @@ def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Genera
 
     - A 0 with a slash through it, out of the ring at both ends: from below left to above right, or upright, or
       level. One line, where a 0 crossed out (a "none of these") has two or more.
-    - A 1 with a flag and sometimes a base. Most flags slope down to the left: three in ten at 25 to 45 degrees, three
-      in ten steeper; a fifth are nearly level (and short, or the 1 would be a 7), and a fifth reach most of the way
-      down (some people write a 1 as a bare Λ).
+    - A 1 with a flag and sometimes a base. Most flags slope down to the left; a fifth are nearly level (and short,
+      or the 1 would be a 7), and a fifth reach most of the way down (some people write a 1 as a bare Λ).
     - A 7 with a bar.
 
     Other labels, and 1s that have a flag already (wider than a quarter of their height), come back unchanged.
@@ -188,9 +187,6 @@ def continental(strokes: Sequence[np.ndarray], label: str, rng: np.random.Genera
         if way < 0.2:  # nearly level
             drop = rng.uniform(0.03, 0.2) * height
             flag = np.array([top, top + np.array([-rng.uniform(0.2, 0.4) * height, drop])])
-        elif way < 0.5:  # sloping 25 to 45 degrees, as long as a 7's bar is short
-            length, angle = rng.uniform(0.3, 0.5) * height, np.deg2rad(rng.uniform(25, 45))
-            flag = np.array([top, top + length * np.array([-np.cos(angle), np.sin(angle)])])
         else:
             reach = rng.uniform(0.3, 0.5) * height if way < 0.8 else rng.uniform(0.55, 0.85) * height
             flag = np.array([top, top + np.array([-reach * rng.uniform(0.6, 1.0), reach])])
