@@ -39,11 +39,14 @@ def test_labels_are_left_justified_with_no_digit_after() -> None:
     assert rows.row_labels([4, 2]).tolist() == [4, 2, rows.NO_DIGIT, rows.NO_DIGIT, rows.NO_DIGIT]
 
 
-def test_training_rows_restyle_each_digit_and_validation_rows_draw_it_as_written() -> None:
+def test_training_rows_restyle_each_digit_and_validation_rows_draw_it_as_written(monkeypatch) -> None:
     chars = [([np.array(s, np.float64) for s in DIGITS[c]], c) for c in "1707"]
-    drawn = {kind: rows._draw((kind, chars), np.random.default_rng(0))[0] for kind in ("unipen", "unipen restyled")}
-    assert np.array_equal(drawn["unipen"], rows._draw(("unipen", chars), np.random.default_rng(0))[0]), "seeded"
-    assert not np.array_equal(drawn["unipen"], drawn["unipen restyled"])
+    seen: list[str] = []
+    monkeypatch.setattr(rows, "_restyled", lambda strokes, label, rng: seen.append(label) or strokes)
+    rows._draw(("unipen", chars), np.random.default_rng(0))
+    assert seen == [], "validation digits as written"
+    rows._draw(("unipen restyled", chars), np.random.default_rng(0))
+    assert seen == list("1707"), "each training digit restyled, with its label (for the continental 0, 1 and 7)"
 
 
 def test_row_sets_go_through_row_input(data_dir: Path) -> None:
