@@ -32,8 +32,10 @@ own input convention is applied to it by :meth:`recognizer.convention.Convention
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -58,6 +60,7 @@ __all__ = [
     "normalise",
     "normalise_strokes",
     "preprocess",
+    "shifted_views",
     "stroke_width",
     "to_grayscale",
 ]
@@ -181,8 +184,9 @@ def to_grayscale(image: np.ndarray) -> np.ndarray:
     """
     if image.ndim == 2:
         return image
-    gray = cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY)
-    if image.shape[2] == 3:
+    rgb = image.shape[2] == 3
+    gray = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY if rgb else cv2.COLOR_RGBA2GRAY)
+    if rgb:
         return gray
     alpha = image[..., 3]
     if alpha.min() == 255:
@@ -225,29 +229,38 @@ def fit_background(gray: np.ndarray, grid: int = 32, iterations: int = 4) -> np.
     np.ndarray
         float32 HxW, the background level at each pixel, in grey levels.
     """
-    small = cv2.resize(gray, (grid, grid), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
-    u, v = np.meshgrid(np.linspace(-1, 1, grid, dtype=np.float32), np.linspace(-1, 1, grid, dtype=np.float32))
-    u, v = u.ravel(), v.ravel()
-    design = np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=1)
+    small = cv2.resize(gray, (grid, grid), interpolation=cv2.INTER_AREA).astype(np.float64).ravel()
+    design = _quadratic_design(grid)
     residual = small - np.median(small)  # start flat: the median level is background
-    coef = np.zeros(design.shape[1], np.float32)
+    coef = np.zeros(design.shape[1])
     coef[0] = np.median(small)
     for _ in range(iterations):
         keep = np.abs(residual) <= 2.5 * (1.4826 * np.median(np.abs(residual)) + 1.0)
         if keep.sum() < 2 * design.shape[1]:
             break
-        coef, *_ = np.linalg.lstsq(design[keep], small[keep], rcond=None)
+        kept = design[keep]
+        coef = np.linalg.lstsq(kept.T @ kept, kept.T @ small[keep], rcond=None)[0]  # the normal equations: 6 x 6
         residual = small - design @ coef
     surface = (design @ coef).reshape(grid, grid).astype(np.float32)
     return cv2.resize(surface, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
+
+@lru_cache
+def _quadratic_design(grid: int) -> np.ndarray:
+    """(grid * grid, 6) float64: 1, u, v, u², uv, v² at each cell of a grid over [-1, 1]², row by row."""
+    v, u = np.mgrid[-1 : 1 : grid * 1j, -1 : 1 : grid * 1j].reshape(2, -1)
+    return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=1)
 
 
 def _tails(values: np.ndarray, fraction: float = 0.002, least: int = 4) -> tuple[float, float]:
     """Means of the smallest and of the largest ``fraction`` of ``values`` (at least ``least`` each)."""
     flat = values.ravel()
     k = min(flat.size // 2, max(least, int(flat.size * fraction)))
-    part = np.partition(flat, (k - 1, flat.size - k))
-    return float(part[:k].mean()), float(part[-k:].mean())
+    # k blocks hold k extremes of their own, so the k smallest are all at most the largest block minimum and the
+    # k largest at least the smallest block maximum: only those few values need sorting.
+    blocks = flat[: flat.size // k * k].reshape(k, -1)
+    low, high = flat[flat <= blocks.min(axis=1).max()], flat[flat >= blocks.max(axis=1).min()]
+    return float(np.partition(low, k - 1)[:k].mean()), float(np.partition(high, high.size - k)[-k:].mean())
 
 
 def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = True) -> np.ndarray:
@@ -284,7 +297,7 @@ def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = T
     keep[1:] = areas >= max(3, 0.05 * areas.max())
     if _scattered(stats[keep]):
         return np.zeros(ink.shape, dtype=bool)
-    return keep[labels]
+    return mask.astype(bool) if keep[1:].all() else keep[labels]
 
 
 def _scattered(stats: np.ndarray) -> bool:
@@ -404,6 +417,41 @@ def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE, by_mass: bool = True
     out = np.zeros((size, size), np.float32)
     out[top : top + h, left : left + w] = box
     return out
+
+
+def shifted_views(images: np.ndarray, shifts: Sequence[tuple[int, int]]) -> np.ndarray:
+    """The images as they are and moved by each shift, for test-time augmentation.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        (..., H, W), e.g. canonical (N, 28, 28) float32 in [0, 1].
+    shifts : sequence of (int, int)
+        (dx, dy) in whole pixels, right and down. What moves out of the image is
+        lost; what comes in is 0 (background).
+
+    Returns
+    -------
+    np.ndarray
+        (1 + len(shifts), ..., H, W), the images themselves first.
+
+    >>> shifted_views(np.arange(6.0).reshape(2, 3), [(1, 0), (0, -1)])
+    array([[[0., 1., 2.],
+            [3., 4., 5.]],
+    <BLANKLINE>
+           [[0., 0., 1.],
+            [0., 3., 4.]],
+    <BLANKLINE>
+           [[3., 4., 5.],
+            [0., 0., 0.]]])
+    """
+    views = np.zeros((1 + len(shifts), *images.shape), images.dtype)
+    views[0] = images
+    h, w = images.shape[-2:]
+    for view, (dx, dy) in zip(views[1:], shifts, strict=True):
+        rows, cols = slice(max(dy, 0), h + min(dy, 0)), slice(max(dx, 0), w + min(dx, 0))
+        view[..., rows, cols] = images[..., max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
+    return views
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ from recognizer.preprocess import (
     SKIPPABLE,
     STROKE_WIDTH,
     Step,
+    _tails,
     bounding_box,
     centre_by_mass,
     find_ink,
     fit_background,
     normalise,
     preprocess,
+    shifted_views,
     stroke_width,
     to_grayscale,
 )
@@ -161,6 +163,31 @@ def test_centre_by_mass_puts_the_mass_at_14() -> None:
     out = centre_by_mass(box)
     assert out.shape == (28, 28) and out.sum() == box.sum()
     assert np.abs(centre_of_mass(out) - 14.0).max() <= 0.5
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(8, 60), st.integers(8, 60)),
+        elements=st.floats(-255, 255, width=32) | st.sampled_from([0.0, 255.0, -255.0]),
+    )
+)
+def test_the_tails_are_the_means_of_the_sorted_extremes(values: np.ndarray) -> None:
+    flat = np.sort(values.ravel())
+    k = min(flat.size // 2, max(4, int(flat.size * 0.002)))
+    np.testing.assert_allclose(_tails(values), (flat[:k].mean(), flat[-k:].mean()), rtol=1e-5, atol=1e-3)
+
+
+def test_shifted_views_move_a_character_by_whole_pixels_and_back() -> None:
+    character = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
+    character[4:24, 6:22] = np.random.default_rng(0).random((20, 16))  # a 20 x 20 box leaves 4 pixels around
+    views = shifted_views(character[None], [(1, 0), (-1, 0), (0, 2)])
+    assert views.shape == (4, 1, MODEL_SIZE, MODEL_SIZE) and np.array_equal(views[0, 0], character)
+    assert np.array_equal(shifted_views(views[1], [(-1, 0)])[1, 0], character)
+    assert np.array_equal(shifted_views(views[3], [(0, -2)])[1, 0], character)
+    assert np.abs(centre_of_mass(views[2, 0]) - centre_of_mass(character) - [0, -1]).max() < 1e-4
+    assert np.array_equal(shifted_views(character, [(0, 28)])[1], np.zeros_like(character)), "moved out of sight"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
