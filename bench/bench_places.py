@@ -53,7 +53,7 @@ def main() -> None:
             print(f"\n{key}_{model}")
             print(f"  {'':42} {'right':>7} {'':8} {'rejected':>8}   most frequent confusions")
             for name, data in sets.items():
-                chunks = [rec.score(data.x[i : i + 512]) for i in range(0, len(data), 512)]
+                chunks = [rec.score_inputs(rec.convention.apply(data.x[i : i + 512])) for i in range(0, len(data), 512)]
                 predicted = np.concatenate([c.probabilities for c in chunks]).argmax(axis=1)
                 pairs = zip(data.y, predicted, strict=True)
                 wrong = Counter(f"{alphabet.labels[t]}->{alphabet.labels[p]}" for t, p in pairs if t != p)

@@ -14,13 +14,13 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 
 import numpy as np
 
-__all__ = ["CORES", "STARTUP_NOISE", "keras", "quiet_stderr", "run_aside", "run_split", "tf"]
+__all__ = ["CORES", "STARTUP_NOISE", "keras", "quiet_stderr", "run_split", "tf"]
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # oneDNN's graph rewrites cost each Streamlit rerun's first forward pass ~20 ms (bench/bench_browser.py) and gain
@@ -87,12 +87,3 @@ def run_split(run: Callable[[tf.Tensor], tf.Tensor], x: np.ndarray, least: int) 
     if parts < 2:
         return run(tf.constant(x)).numpy()
     return np.concatenate(list(_threads().map(lambda part: run(tf.constant(part)).numpy(), np.array_split(x, parts))))
-
-
-def run_aside(run: Callable[[tf.Tensor], tf.Tensor], x: np.ndarray) -> Future[np.ndarray]:
-    """``run(x)`` as numpy on another thread, while this one goes on: its result is ``.result()``.
-
-    A drawing's test-time views are classified on the other core while its
-    activations are recorded on this one (:meth:`recognizer.inference.Recognizer.forward`).
-    """
-    return _threads().submit(lambda: run(tf.constant(x)).numpy())

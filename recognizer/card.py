@@ -122,14 +122,6 @@ class ModelFileError(ValueError):
     """A model file or its card is missing, unreadable, or does not fit its alphabet."""
 
 
-def _shift(pair: Any) -> tuple[int, int]:
-    """A test-time shift read from a card: two whole numbers of pixels, at most 4 each way."""
-    dx, dy = pair
-    if not all(isinstance(v, int) and abs(v) <= 4 for v in (dx, dy)):
-        raise ValueError(f"a test-time shift is two whole numbers of pixels from -4 to 4, not {pair!r}")
-    return dx, dy
-
-
 def card_path(model_path: str | Path) -> Path:
     """Where the card of a model file is: the same name with ``.json``."""
     return Path(model_path).with_suffix(".json")
@@ -170,10 +162,6 @@ class ModelCard:
         EMNIST's unused class 0); empty when output i is label i.
     rejection : Rejection or None
         The model's "none of these" output and how well it rejects; None when it has none.
-    test_time_shifts : tuple of (int, int)
-        Test-time augmentation: each drawing is also read moved by these (dx, dy)
-        whole pixels of the canonical image, and the outputs are averaged. Every
-        validation figure was measured so. Empty: each drawing is read once.
     """
 
     name: str
@@ -191,7 +179,6 @@ class ModelCard:
     outputs: str = "probabilities"
     label_map: tuple[int | None, ...] = ()
     rejection: Rejection | None = None
-    test_time_shifts: tuple[tuple[int, int], ...] = ()
 
     def label_probabilities(self, raw: np.ndarray) -> np.ndarray:
         """The model's raw outputs, (K,) or (N, K), as probabilities of the labels, (C,) or (N, C).
@@ -253,10 +240,6 @@ class ModelCard:
             data["rejection"] = self.rejection.to_json()
         for key in ("labels", "names", "architecture", "label_map"):
             data[key] = list(data[key])
-        if self.test_time_shifts:  # as for rejection: cards of models read once stay as they were
-            data["test_time_shifts"] = [list(pair) for pair in self.test_time_shifts]
-        else:
-            del data["test_time_shifts"]
         return {"input": data.pop("input"), "architecture": data.pop("architecture"), **data}
 
     @classmethod
@@ -275,7 +258,6 @@ class ModelCard:
             values["rejection"] = Rejection.from_json(values["rejection"]) if values.get("rejection") else None
             for key in ("labels", "names", "architecture", "label_map"):
                 values[key] = tuple(values.get(key, ()))
-            values["test_time_shifts"] = tuple(_shift(pair) for pair in values.get("test_time_shifts", ()))
             return cls(**values)
         except (TypeError, ValueError, KeyError) as err:
             raise ValueError(f"not a model card ({err})") from err

@@ -11,13 +11,13 @@ import numpy as np
 
 from . import reading
 from .alphabets import Alphabet, get_alphabet
-from .backend import keras, run_aside, run_split, tf
+from .backend import keras, run_split, tf
 from .card import ModelCard, ModelFileError, softmax
 from .check import ModelCheck, find_convention
 from .convention import Convention
 from .layers import LayerInfo, describe_layers, layer_output
 from .modelfile import Classifier, load_classifier, load_model
-from .preprocess import MODEL_SIZE, Step, preprocess, shifted_views
+from .preprocess import MODEL_SIZE, Step, preprocess
 from .reading import Reading
 from .saliency import GradCam
 
@@ -154,35 +154,18 @@ class Recognizer:
         ----------
         model_input : np.ndarray
             float32 of the convention's shape, with or without a batch axis of 1:
-            ``self.convention.apply(canonical)``. Or (V,) + shape, views of one
-            drawing (:meth:`views`): their outputs are averaged, and the
-            activations are the first view's.
+            ``self.convention.apply(canonical)``.
 
         Returns
         -------
         Forward
             The class probabilities and every shown layer's activations.
         """
-        x = np.asarray(model_input, np.float32).reshape(-1, *self.convention.shape)
-        others = run_aside(self._classify, x[1:]) if len(x) > 1 else None
-        outputs = self._forward(tf.constant(x[:1]))
+        x = np.asarray(model_input, np.float32).reshape(1, *self.convention.shape)
+        outputs = self._forward(tf.constant(x))
         activations = {info.name: out.numpy()[0] for info, out in zip(self.layers, outputs, strict=True)}
         raw = activations[self.layers[-1].name]
-        if others is not None:
-            raw = np.vstack([raw, others.result()]).mean(axis=0)
         return Forward(self.card.label_probabilities(raw), activations, float(self.card.none_probability(raw)))
-
-    def views(self, canonical: np.ndarray) -> np.ndarray:
-        """Canonical images (N, 28, 28), or one, as the model reads them: (V, N) + the convention's shape.
-
-        V is 1 plus the card's test-time shifts (:attr:`ModelCard.test_time_shifts`),
-        the images themselves first.
-        """
-        canonical = np.asarray(canonical, np.float32).reshape(-1, MODEL_SIZE, MODEL_SIZE)
-        shifted = shifted_views(canonical, self.card.test_time_shifts)
-        return self.convention.apply(shifted.reshape(-1, MODEL_SIZE, MODEL_SIZE)).reshape(
-            len(shifted), len(canonical), *self.convention.shape
-        )
 
     def recognize(self, image: np.ndarray, background: float | None = None) -> Result:
         """Preprocess a drawing, bring it into the model's convention and run :meth:`forward`.
@@ -203,7 +186,7 @@ class Recognizer:
         if pre.is_blank:
             empty = np.zeros(self.alphabet.num_classes, np.float32)
             return Result([], empty, pre.model_input, pre.steps, {}, pre.polarity, pre.blank_reason)
-        out = self.forward(self.views(pre.model_input)[:, 0])
+        out = self.forward(self.convention.apply(pre.model_input))
         return Result(
             self.top_k(out.probabilities),
             out.probabilities,
@@ -233,23 +216,16 @@ class Recognizer:
         order = np.argsort(probabilities)[::-1][:k]
         return [(self.alphabet.labels[i], float(probabilities[i])) for i in order]
 
-    def score(self, canonical: np.ndarray) -> Scores:
-        """What the model says about canonical images (N, 28, 28), each read in all its :meth:`views`, in one pass."""
-        views = self.views(canonical)
-        raw = run_split(self._classify, views.reshape(-1, *self.convention.shape), SPLIT_BATCH)
-        return self._scores(raw.reshape(len(views), -1, raw.shape[-1]).mean(axis=0))
-
     def score_inputs(self, model_inputs: np.ndarray) -> Scores:
-        """What the model says about a batch of model inputs already in the convention, (N,) + shape, in one pass.
-
-        Each input is read once, without the card's test-time shifts (see :meth:`score`).
-        """
+        """What the model says about a batch of model inputs already in the convention, (N,) + shape, in one pass."""
         x = np.asarray(model_inputs, np.float32).reshape(-1, *self.convention.shape)
-        return self._scores(run_split(self._classify, x, SPLIT_BATCH))
-
-    def _scores(self, raw: np.ndarray) -> Scores:
+        raw = run_split(self._classify, x, SPLIT_BATCH)
         none = self.card.none_probability(raw)
         return Scores(self.card.label_probabilities(raw), none, self.rejects(none))
+
+    def classify_inputs(self, model_inputs: np.ndarray) -> np.ndarray:
+        """Label probabilities for a batch of model inputs already in the convention: (N,) + shape -> (N, C)."""
+        return self.score_inputs(model_inputs).probabilities
 
     @cached_property
     def _grad_cam(self) -> GradCam:
@@ -289,7 +265,10 @@ class Recognizer:
         np.ndarray
             (N, num_classes) float32 probabilities.
         """
-        chunks = [self.score(canonical[i : i + batch_size]).probabilities for i in range(0, len(canonical), batch_size)]
+        chunks = [
+            self.classify_inputs(self.convention.apply(canonical[i : i + batch_size]))
+            for i in range(0, len(canonical), batch_size)
+        ]
         return np.concatenate(chunks) if chunks else np.zeros((0, self.alphabet.num_classes), np.float32)
 
 

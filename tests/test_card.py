@@ -28,22 +28,6 @@ def test_a_card_reads_back_as_written(tmp_path: Path) -> None:
     assert card.params == 7850 and card.accuracies == {"val": (0.9, 40)}
 
 
-def test_test_time_shifts_read_back_and_are_left_out_when_there_are_none(tmp_path: Path) -> None:
-    card = ModelCard("m", "digits", tuple("0123456789"), test_time_shifts=((1, 0), (-1, 0)))
-    card.write(tmp_path / "m.keras")
-    assert ModelCard.read(tmp_path / "m.keras") == card
-    assert json.loads(card_path(tmp_path / "m.keras").read_text())["test_time_shifts"] == [[1, 0], [-1, 0]]
-    assert "test_time_shifts" not in ModelCard("m", "digits", tuple("0123456789")).to_json()
-
-
-@pytest.mark.parametrize("shifts", [[[1]], [[1, 0, 2]], [[0.5, 0]], [["1", 0]], [[9, 0]], 3])
-def test_a_card_with_a_shift_that_is_not_a_few_whole_pixels_is_unreadable(tmp_path: Path, shifts) -> None:
-    data = ModelCard("m", "digits", tuple("0123456789")).to_json() | {"test_time_shifts": shifts}
-    card_path(tmp_path / "m.keras").write_text(json.dumps(data))
-    with pytest.raises(ModelFileError, match="not a model card"):
-        ModelCard.read(tmp_path / "m.keras")
-
-
 def test_a_model_without_a_card_has_none(tmp_path: Path) -> None:
     assert ModelCard.read(tmp_path / "bare.keras") is None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -127,25 +126,9 @@ def test_run_split_gives_the_batch_back_in_order_however_it_is_split(least: int)
 
 def test_a_large_batch_split_across_threads_scores_as_one_input_at_a_time(rec) -> None:
     batch = np.random.default_rng(0).random((4 * SPLIT_BATCH + 3, 28, 28)).astype(np.float32)
-    together = rec.score_inputs(rec.convention.apply(batch)).probabilities
-    alone = np.concatenate([rec.score_inputs(rec.convention.apply(x[None])).probabilities for x in batch])
+    together = rec.classify_inputs(rec.convention.apply(batch))
+    alone = np.concatenate([rec.classify_inputs(rec.convention.apply(x[None])) for x in batch])
     np.testing.assert_allclose(together, alone, atol=1e-5)
-
-
-def test_test_time_shifts_average_the_views_and_show_the_drawing_as_it_is(rec) -> None:
-    card = dataclasses.replace(rec.card, test_time_shifts=((1, 0), (-1, 0)))
-    shifted = recognizer.Recognizer(rec.alphabet, rec.model, rec.path, card)
-    image = canvas(digit("3"))
-    result, once = shifted.recognize(image), rec.recognize(image)
-    views = shifted.views(result.model_input)
-    assert views.shape == (3, 1, *rec.convention.shape)
-    expected = rec.score_inputs(views[:, 0]).probabilities.mean(axis=0)
-    np.testing.assert_allclose(result.probabilities, expected, atol=1e-5)
-    assert not np.allclose(result.probabilities, once.probabilities, rtol=1e-2, atol=0), "the views were read"
-    for name, activation in once.activations.items():
-        if name != rec.layers[-1].name:  # every layer but the output shows the drawing as it is
-            np.testing.assert_allclose(result.activations[name], activation, atol=1e-5)
-    np.testing.assert_allclose(shifted.score(result.model_input[None]).probabilities[0], expected, atol=1e-5)
 
 
 # --- model files that do not fit ---------------------------------------------------------------------------------

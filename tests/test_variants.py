@@ -24,7 +24,7 @@ def test_every_variant_is_an_input_of_the_model_and_the_reference_reads_right(re
     variants = failure_variants(canvas_rgba(strokes), rec.convention, background=0)
     assert variants[0].name == "full pipeline" and len(variants) == 8
     assert all(v.model_input.shape == rec.convention.shape for v in variants)
-    probabilities = rec.score_inputs(np.stack([v.model_input for v in variants])).probabilities  # one batch
+    probabilities = rec.classify_inputs(np.stack([v.model_input for v in variants]))  # one batch
     assert probabilities.shape == (8, 10)
     said = {v.name: rec.alphabet.labels[int(p.argmax())] for v, p in zip(variants, probabilities, strict=True)}
     assert said["full pipeline"] == label

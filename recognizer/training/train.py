@@ -27,7 +27,7 @@ from ..convention import MNIST
 from ..metrics import evaluate_predictions
 from ..modelfile import load_model, save_model
 from ..paths import DEFAULT_DATA_DIR, MODELS_DIR, ROOT, model_file
-from ..preprocess import MODEL_SIZE, shifted_views
+from ..preprocess import MODEL_SIZE
 from ..reading import METHOD_MODELS, ROW_SHAPE, ROW_SLOTS, ctc_decode
 from . import datasets, rows
 from .architectures import (
@@ -77,14 +77,11 @@ class Recipe:
         Ranges and probabilities of the training-time transforms.
     label_smoothing : float
         Weight of the uniform distribution mixed into the targets, against noisy labels.
-    test_time_shifts : tuple of (int, int)
-        The model card's test-time shifts (:attr:`recognizer.card.ModelCard.test_time_shifts`).
     """
 
     cnn: dict[str, Any] = field(default_factory=dict)
     augmentation: Augmentation = field(default_factory=Augmentation)
     label_smoothing: float = 0.0
-    test_time_shifts: tuple[tuple[int, int], ...] = ()
 
 
 RECIPES = {
@@ -92,13 +89,9 @@ RECIPES = {
         cnn={"blocks": ((32,), (64, 64), (128, 128)), "dense": 384, "batch_norm": True},
         augmentation=Augmentation(refit=0.8),
         label_smoothing=0.1,
-        test_time_shifts=((1, 0), (-1, 0)),
     ),
 }
-"""Letters need more than digits and runes: 26 classes in two cases each, and a few percent of wrong labels.
-
-Reading each letter also one pixel to the left and to the right gains 0.17 points of unseen writers' letters and
-0.13 of other places' (its card's figures); digits gain nothing from shifts, scaling or turning."""
+"""Letters need more than digits and runes: 26 classes in two cases each, and a few percent of wrong labels."""
 
 REJECT_AT = 0.5
 """A drawing is "none of these" when that output's probability is at least this (fixed, not tuned on validation)."""
@@ -331,7 +324,7 @@ def remeasure(
         sources = datasets.build(rec.alphabet.key, data_dir, train=False)
 
         def scores(x: np.ndarray) -> np.ndarray:
-            found = [rec.score(x[i : i + 512]) for i in range(0, len(x), 512)]
+            found = [rec.score_inputs(rec.convention.apply(x[i : i + 512])) for i in range(0, len(x), 512)]
             return np.concatenate([np.column_stack([f.probabilities, f.none]) for f in found])
 
         validation, rejection = measure(rec.alphabet, sources, scores, report)
@@ -434,12 +427,9 @@ def train(
     if options.get("batch_norm"):
         net = fold_batch_norm(net, build_cnn(outputs, name=name, **(options | {"batch_norm": False})))
     train_seconds = time.perf_counter() - started
-
-    def scores(x: np.ndarray) -> np.ndarray:  # the mean over the views, as the app reads a drawing
-        views = shifted_views(x, recipe.test_time_shifts)
-        return np.mean([net.predict(v[..., None], batch_size=512, verbose=0) for v in views], axis=0)
-
-    validation, rejection = measure(spec, sources, scores, report)
+    validation, rejection = measure(
+        spec, sources, lambda x: net.predict(x[..., None], batch_size=512, verbose=0), report
+    )
     card = ModelCard(
         name=name,
         alphabet=spec.key,
@@ -461,7 +451,6 @@ def train(
         or f"python -m recognizer train --alphabet {spec.key} --model {model} --epochs {epochs} --seed {seed}",
         validation=validation,
         rejection=rejection,
-        test_time_shifts=recipe.test_time_shifts,
     )
     card = save_model(net, path, card)
     report(1.0, f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB) in {train_seconds:.0f} s")
