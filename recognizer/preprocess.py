@@ -32,7 +32,6 @@ own input convention is applied to it by :meth:`recognizer.convention.Convention
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -60,7 +59,6 @@ __all__ = [
     "normalise",
     "normalise_strokes",
     "preprocess",
-    "shifted_views",
     "stroke_width",
     "to_grayscale",
 ]
@@ -256,11 +254,11 @@ def _tails(values: np.ndarray, fraction: float = 0.002, least: int = 4) -> tuple
     """Means of the smallest and of the largest ``fraction`` of ``values`` (at least ``least`` each)."""
     flat = values.ravel()
     k = min(flat.size // 2, max(least, int(flat.size * fraction)))
-    # k blocks hold k extremes of their own, so the k smallest are all at most the largest block minimum and the
-    # k largest at least the smallest block maximum: only those few values need sorting.
-    blocks = flat[: flat.size // k * k].reshape(k, -1)
-    low, high = flat[flat <= blocks.min(axis=1).max()], flat[flat >= blocks.max(axis=1).min()]
-    return float(np.partition(low, k - 1)[:k].mean()), float(np.partition(high, high.size - k)[-k:].mean())
+    lowest, highest = flat.min(), flat.max()
+    if np.count_nonzero(flat == lowest) >= k and np.count_nonzero(flat == highest) >= k:
+        return float(lowest), float(highest)  # a canvas of known background, ink at full strength: no sorting
+    part = np.partition(flat, (k - 1, flat.size - k))
+    return float(part[:k].mean()), float(part[-k:].mean())
 
 
 def ink_mask(ink: np.ndarray, peak: float, noise: float, remove_specks: bool = True) -> np.ndarray:
@@ -417,41 +415,6 @@ def centre_by_mass(box: np.ndarray, size: int = MODEL_SIZE, by_mass: bool = True
     out = np.zeros((size, size), np.float32)
     out[top : top + h, left : left + w] = box
     return out
-
-
-def shifted_views(images: np.ndarray, shifts: Sequence[tuple[int, int]]) -> np.ndarray:
-    """The images as they are and moved by each shift, for test-time augmentation.
-
-    Parameters
-    ----------
-    images : np.ndarray
-        (..., H, W), e.g. canonical (N, 28, 28) float32 in [0, 1].
-    shifts : sequence of (int, int)
-        (dx, dy) in whole pixels, right and down. What moves out of the image is
-        lost; what comes in is 0 (background).
-
-    Returns
-    -------
-    np.ndarray
-        (1 + len(shifts), ..., H, W), the images themselves first.
-
-    >>> shifted_views(np.arange(6.0).reshape(2, 3), [(1, 0), (0, -1)])
-    array([[[0., 1., 2.],
-            [3., 4., 5.]],
-    <BLANKLINE>
-           [[0., 0., 1.],
-            [0., 3., 4.]],
-    <BLANKLINE>
-           [[3., 4., 5.],
-            [0., 0., 0.]]])
-    """
-    views = np.zeros((1 + len(shifts), *images.shape), images.dtype)
-    views[0] = images
-    h, w = images.shape[-2:]
-    for view, (dx, dy) in zip(views[1:], shifts, strict=True):
-        rows, cols = slice(max(dy, 0), h + min(dy, 0)), slice(max(dx, 0), w + min(dx, 0))
-        view[..., rows, cols] = images[..., max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)]
-    return views
 
 
 @dataclass(frozen=True)

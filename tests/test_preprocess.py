@@ -23,7 +23,6 @@ from recognizer.preprocess import (
     fit_background,
     normalise,
     preprocess,
-    shifted_views,
     stroke_width,
     to_grayscale,
 )
@@ -177,17 +176,6 @@ def test_the_tails_are_the_means_of_the_sorted_extremes(values: np.ndarray) -> N
     flat = np.sort(values.ravel())
     k = min(flat.size // 2, max(4, int(flat.size * 0.002)))
     np.testing.assert_allclose(_tails(values), (flat[:k].mean(), flat[-k:].mean()), rtol=1e-5, atol=1e-3)
-
-
-def test_shifted_views_move_a_character_by_whole_pixels_and_back() -> None:
-    character = np.zeros((MODEL_SIZE, MODEL_SIZE), np.float32)
-    character[4:24, 6:22] = np.random.default_rng(0).random((20, 16))  # a 20 x 20 box leaves 4 pixels around
-    views = shifted_views(character[None], [(1, 0), (-1, 0), (0, 2)])
-    assert views.shape == (4, 1, MODEL_SIZE, MODEL_SIZE) and np.array_equal(views[0, 0], character)
-    assert np.array_equal(shifted_views(views[1], [(-1, 0)])[1, 0], character)
-    assert np.array_equal(shifted_views(views[3], [(0, -2)])[1, 0], character)
-    assert np.abs(centre_of_mass(views[2, 0]) - centre_of_mass(character) - [0, -1]).max() < 1e-4
-    assert np.array_equal(shifted_views(character, [(0, 28)])[1], np.zeros_like(character)), "moved out of sight"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
