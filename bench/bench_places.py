@@ -68,7 +68,7 @@ def main() -> None:
                 if name.startswith(datasets.OTHER_PLACES):
                     labels = np.array(alphabet.labels)
                     for k in np.flatnonzero(predicted != data.y):
-                        errors.append((data.x[k], f"{labels[data.y[k]]}>{labels[predicted[k]]} {name[:3]}"))
+                        errors.append((data.x[k], f"{labels[data.y[k]]}>{labels[predicted[k]]} {name.split(',')[0]}"))
             if args.sheets:
                 args.sheets.mkdir(parents=True, exist_ok=True)
                 cv2.imwrite(str(args.sheets / f"{key}_{model}-errors.png"), contact_sheet(errors))
