@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from drawing import DIGITS
 
+from recognizer.backend import keras
 from recognizer.card import ModelCard
 from recognizer.reading import ROW_SHAPE, ROW_SLOTS
 from recognizer.training import rows
-from recognizer.training.architectures import build_cnn, build_row_cnn, build_sequence_cnn, copy_convolutions
+from recognizer.training.architectures import build_cnn, build_row_cnn, build_sequence_cnn, copy_weights
 from recognizer.training.render import layout_row
 from recognizer.training.train import ctc_loss, row_slots, train_rows
 
@@ -66,12 +67,33 @@ def test_the_row_network_has_a_softmax_head_per_slot() -> None:
 
 def test_a_row_network_starts_from_the_single_character_networks_convolutions() -> None:
     cnn, sequence = build_cnn(11), build_sequence_cnn(ROW_SHAPE[1], 11)
-    assert copy_convolutions(cnn, sequence) == 4
+    assert copy_weights(cnn, sequence) == ["conv1", "conv2a", "conv2b", "conv3"], "its dense layer fits nothing"
     tile = np.random.default_rng(0).random((1, *ROW_SHAPE, 1), np.float32)
     first = lambda net: net.get_layer("conv1")(tile).numpy()  # noqa: E731
     np.testing.assert_allclose(first(sequence), first(cnn), rtol=1e-6)
     wider = build_cnn(11, blocks=((32,), (96, 64), (128,)))
-    assert copy_convolutions(wider, build_row_cnn(ROW_SLOTS, 11)) == 1, "stops at the first that does not fit"
+    assert copy_weights(wider, build_row_cnn(ROW_SLOTS, 11)) == ["conv1"], "stops at the first that does not fit"
+
+
+def test_the_multihead_networks_windows_read_like_the_single_character_network() -> None:
+    """Its classifier at the window over one tile of a row is the CNN on that tile.
+
+    With no biases in the convolutions and ink only in the tile's middle, what the convolutions
+    see of the blank rest of the row is what the CNN's padding is: zeros.
+    """
+    cnn, net = build_cnn(11), build_row_cnn(ROW_SLOTS, 11)
+    for layer in cnn.layers[:9]:  # the convolution blocks
+        if layer.weights:
+            layer.set_weights([layer.get_weights()[0], np.zeros_like(layer.get_weights()[1])])
+    assert copy_weights(cnn, net) == ["conv1", "conv2a", "conv2b", "conv3", "dense", "output"]
+    tile = np.zeros((1, 28, 28, 1), np.float32)
+    tile[:, 8:20, 8:20] = np.random.default_rng(0).random((12, 12, 1))
+    windows = keras.Model(net.inputs, net.get_layer("windows").output)
+    for k in range(ROW_SLOTS):
+        row = np.zeros((1, *ROW_SHAPE, 1), np.float32)
+        row[:, :, 28 * k : 28 * (k + 1)] = tile
+        logits = net.get_layer("what")(windows(row)).numpy()[0, 7 * k]  # a window every 4 columns: tile k's is 7 k
+        np.testing.assert_allclose(keras.ops.softmax(logits).numpy(), cnn(tile).numpy()[0], rtol=1e-4)
 
 
 def test_the_sequence_network_reads_every_four_columns() -> None:

@@ -22,7 +22,7 @@ __all__ = [
     "build_mlp",
     "build_row_cnn",
     "build_sequence_cnn",
-    "copy_convolutions",
+    "copy_weights",
     "fold_batch_norm",
 ]
 
@@ -36,11 +36,12 @@ def _convolutions(
     blocks: tuple[tuple[int, ...], ...] = CNN_BLOCKS,
     batch_norm: bool = False,
     last_pool: tuple[int, int] = (2, 2),
+    last_strides: tuple[int, int] | None = None,
 ) -> keras.KerasTensor:
     """Blocks of 3x3 convolutions ``conv1``, ``conv2a``, ``conv2b``, ..., each block ending in max pooling ``poolN``.
 
     With ``batch_norm``, each convolution is followed by ``bnN`` and ``reluN``; the last
-    block pools by ``last_pool``.
+    block pools by ``last_pool``, moving by ``last_strides`` (default: the pool's size).
     """
     activation = None if batch_norm else "relu"  # with batch norm, the ReLU comes after it
     for i, block in enumerate(blocks, start=1):
@@ -52,7 +53,8 @@ def _convolutions(
             if batch_norm:
                 x = layers.BatchNormalization(name=f"bn{tag}")(x)
                 x = layers.Activation("relu", name=f"relu{tag}")(x)
-        x = layers.MaxPooling2D((2, 2) if i < len(blocks) else last_pool, name=f"pool{i}")(x)
+        last = i == len(blocks)
+        x = layers.MaxPooling2D(last_pool if last else (2, 2), last_strides if last else None, name=f"pool{i}")(x)
     return x
 
 
@@ -149,10 +151,22 @@ def build_mlp(num_classes: int, name: str = "mlp") -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 1024) -> keras.Model:
-    """The multi-head row network: :func:`build_cnn`'s blocks over a (28, 28 * slots) row, one softmax head per slot.
+def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 256, where: int = 32) -> keras.Model:
+    """The multi-head row network: one softmax head per slot, each reading the row where it looks.
 
-    The dense layer is four times the single character's: it carries five characters and where each one is.
+    Two paths share :func:`build_cnn`'s blocks over a (28, 28 * slots) row:
+
+    - **what**: the single-character CNN's dense layer and classifier, applied to a
+      window of 24 x 24 pixels every 4 columns (the dense layer becomes a 3x3
+      convolution, dilated across, over the last block pooled 2x2 with strides 2x1).
+      The same weights read every window, so a digit is read alike wherever it is;
+    - **where**: a small network over all the windows says where each head looks
+      (a softmax over the windows, layer ``attention``) and how likely its slot is
+      empty (``prior``).
+
+    Each head's output is the classifier applied to the windows it looks at
+    (``read``), plus its prior. Only Keras layers, so the file loads with
+    ``safe_mode=True``.
 
     Parameters
     ----------
@@ -161,7 +175,9 @@ def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 1024
     classes : int
         Classes of each head: the labels and "no character".
     dense : int
-        Units of the dense layer the heads read.
+        Units of the classifier's dense layer (the single-character CNN's).
+    where : int
+        Features each window gives the where path.
 
     Returns
     -------
@@ -169,13 +185,22 @@ def build_row_cnn(slots: int, classes: int, name: str = "row", dense: int = 1024
         Input (batch, 28, 28 * slots, 1) float32 in [0, 1]; output (batch, slots, classes) probabilities.
     """
     inputs = keras.Input((MODEL_SIZE, MODEL_SIZE * slots, 1), name="input")
-    x = _convolutions(inputs)
-    x = layers.Flatten(name="flatten")(x)
+    x = _convolutions(inputs, last_strides=(2, 1))
     x = layers.Dropout(0.25, name="dropout1")(x)
-    x = layers.Dense(dense, activation="relu", name="dense")(x)
-    x = layers.Dropout(0.3, name="dropout2")(x)
-    x = layers.Dense(slots * classes, name="heads")(x)
-    x = layers.Reshape((slots, classes), name="slots")(x)
+    x = layers.Conv2D(dense, 3, dilation_rate=(1, 2), activation="relu", name="dense")(x)
+    windows = layers.Reshape((x.shape[2], dense), name="windows")(x)
+    windows = layers.Dropout(0.3, name="dropout2")(windows)
+    w = layers.Dense(where, activation="relu", name="where")(windows)
+    w = layers.Flatten(name="where_all")(w)
+    w = layers.Dense(256, activation="relu", name="where_dense")(w)
+    looks = layers.Dense(slots * windows.shape[1], name="looks")(w)
+    looks = layers.Reshape((slots, windows.shape[1]), name="looks_per_head")(looks)
+    attention = layers.Softmax(name="attention")(looks)
+    prior = layers.Dense(slots * classes, kernel_initializer="zeros", name="prior")(w)
+    prior = layers.Reshape((slots, classes), name="prior_per_head")(prior)
+    read = layers.Dot(axes=(2, 1), name="read")([attention, windows])
+    x = layers.Dense(classes, name="what")(read)
+    x = layers.Add(name="heads")([x, prior])
     outputs = layers.Softmax(name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -220,25 +245,31 @@ def build_sequence_cnn(width: int, classes: int, name: str = "sequence", feature
     return keras.Model(inputs, outputs, name=name)
 
 
-def copy_convolutions(source: keras.Model, target: keras.Model) -> int:
-    """Start ``target``'s 2-D convolutions from ``source``'s, in order, for as long as their shapes match.
+def copy_weights(source: keras.Model, target: keras.Model) -> list[str]:
+    """Start ``target``'s layers from ``source``'s, in order, for as long as each finds a layer of its size.
 
+    Each of ``source``'s layers with weights goes into the next layer of ``target``
+    with as many weights of each kind, reshaped: a convolution into a convolution,
+    and a dense layer over 3 x 3 x 128 features into a 3 x 3 convolution over them.
     A convolution sees only a patch, so the filters of a network that reads one
     character work unchanged over a whole row: a row network starts from what the
     single-character network learnt from far more drawings.
 
     Returns
     -------
-    int
-        How many convolutions were copied.
+    list of str
+        The names of ``source``'s layers copied; copying stops at the first that finds no layer.
     """
-    convolutions = [[layer for layer in m.layers if isinstance(layer, layers.Conv2D)] for m in (source, target)]
-    copied = 0
-    for a, b in zip(*convolutions, strict=False):
-        if [w.shape for w in a.get_weights()] != [w.shape for w in b.get_weights()]:
+    targets = iter([layer for layer in target.layers if layer.weights])
+    copied = []
+    for layer in (layer for layer in source.layers if layer.weights):
+        weights = layer.get_weights()
+        sizes = [w.size for w in weights]
+        into = next((t for t in targets if [w.size for w in t.get_weights()] == sizes), None)
+        if into is None:
             break
-        b.set_weights(a.get_weights())
-        copied += 1
+        into.set_weights([w.reshape(t.shape) for w, t in zip(weights, into.get_weights(), strict=True)])
+        copied.append(layer.name)
     return copied
 
 

@@ -36,7 +36,7 @@ from .architectures import (
     build_cnn,
     build_row_cnn,
     build_sequence_cnn,
-    copy_convolutions,
+    copy_weights,
     fold_batch_norm,
 )
 from .augment import Augmentation, augment
@@ -527,8 +527,9 @@ def train_rows(
 
     ``model`` is ``"row"``, the multi-head network (a head per position, up to five
     digits), or ``"sequence"``, the sequence network (a reading every 4 columns,
-    trained with CTC). Either starts from the convolutions of the shipped digits CNN
-    when it is there (:func:`~recognizer.training.architectures.copy_convolutions`).
+    trained with CTC). Either starts from the layers of the shipped digits CNN that
+    fit it, when it is there (:func:`~recognizer.training.architectures.copy_weights`):
+    the convolutions, and for the multi-head network also the dense layer and classifier.
     Other parameters are those of :func:`train`; ``epochs`` defaults to :data:`ROW_EPOCHS`.
     The card's validation figures are whole-row accuracy (``accuracy``) and per-digit
     accuracy (``digit_accuracy``).
@@ -554,8 +555,8 @@ def train_rows(
         net = build_row_cnn(ROW_SLOTS, classes, name=path.stem)
         loss, metrics, what = "sparse_categorical_crossentropy", ["accuracy"], f"{ROW_SLOTS} heads"
     base = spec.model_path()  # the single-digit network: its convolutions are where the row network starts
-    copied = copy_convolutions(load_model(base, spec)[0], net) if base.exists() else 0
-    started_from = f"the {copied} convolutions of {base.name}" if copied else "random weights"
+    copied = copy_weights(load_model(base, spec)[0], net) if base.exists() else []
+    started_from = f"{', '.join(copied)} of {base.name}" if copied else "random weights"
     report(0.0, f"starting from {started_from}")
     steps = math.ceil(len(sources.train) / BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE["cnn"], decay_steps=epochs * steps, alpha=0.02)
