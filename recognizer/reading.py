@@ -7,7 +7,9 @@ sequence    one network reads the whole row, scaled into 28 x 140, every 4 colum
             (the labels and "nothing"); a character is a run of columns that read
             it (CTC); digits only
 multihead   one network reads the whole row, scaled into 28 x 140, with a softmax
-            head per position (the labels and "no character"); digits only
+            head per position (the labels and "no character"): each head looks
+            at windows of the row, and the single-character network's classifier
+            reads what it sees; digits only
 segment     the ink's connected pieces, wide ones cut at their thinnest columns;
             every run of neighbouring pieces is tried as one character (a 5 whose
             bar is a separate stroke, an i and its dot, two touching digits cut
@@ -197,16 +199,35 @@ class RowModel:
     """
 
     def __init__(self, alphabet: Alphabet, model, card: ModelCard) -> None:
-        from .backend import run_split, tf
+        from .backend import keras, run_split, tf
 
         self.alphabet, self.model, self.card = alphabet, model, card
+        looks = _looks(model)
+        net = model if looks is None else keras.Model(model.inputs, [model.outputs[0], looks])
+        self.windows = 0 if looks is None else looks.shape[-1]
         spec = tf.TensorSpec((None, *ROW_SHAPE, 1), tf.float32)
-        run = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+        run = tf.function(lambda x: tf.concat(tf.nest.flatten(net(x, training=False)), -1), input_signature=[spec])
         self._run = lambda rows: run_split(run, rows, least=len(ROW_VIEWS) // 2)
+
+    def heads(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(N, 28, 140) float32 row inputs -> (N, positions, labels + 1) probabilities and where each head
+        looks, (N, positions, windows) weights summing to 1 (None for a network without windows)."""
+        out = self._run(np.asarray(rows, np.float32).reshape(-1, *ROW_SHAPE, 1))
+        classes = self.alphabet.num_classes + 1
+        return out[..., :classes], (out[..., classes:] if self.windows else None)
 
     def positions(self, rows: np.ndarray) -> np.ndarray:
         """(N, 28, 140) float32 row inputs -> (N, positions, labels + 1) probabilities."""
-        return self._run(np.asarray(rows, np.float32).reshape(-1, *ROW_SHAPE, 1))
+        return self.heads(rows)[0]
+
+
+def _looks(model) -> object | None:
+    """Where a multi-head network's heads look, (batch, heads, windows): the weights its ``Dot`` layer mixes
+    the windows by, or None for a network without one."""
+    from .backend import keras
+
+    dots = [layer for layer in model.layers if isinstance(layer, keras.layers.Dot)]
+    return dots[0].input[0] if len(dots) == 1 else None
 
 
 @cache
@@ -455,18 +476,42 @@ def _views(strength: np.ndarray) -> list[tuple[np.ndarray, Callable[[float], flo
 
 
 def _read_multihead(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:
-    """The heads' probabilities averaged over the views of :data:`ROW_VIEWS`."""
+    """The heads' probabilities averaged over the views of :data:`ROW_VIEWS`; each character's box round where
+    its head looks."""
     model = row_model(rec.alphabet.key, METHOD_MODELS["multihead"])
-    rows = np.stack([row for row, _ in _views(strength)])
-    positions, row = model.positions(rows).mean(axis=0), rows[0]
-    found = [(int(p.argmax()), float(p.max())) for p in positions if p.argmax() < rec.alphabet.num_classes]
-    x0, y0, x1, y1 = _ink_box(strength)
-    edges = np.linspace(x0, x1, len(found) + 1).round().astype(int)
-    characters = [
-        Character(rec.alphabet.labels[i], p, _scale_box((a, y0, b, y1), scale, shape))
-        for (i, p), a, b in zip(found, edges[:-1], edges[1:], strict=True)
+    fits = _views(strength)
+    positions, looks = model.heads(np.stack([row for row, _ in fits]))
+    # where each head looks, in each view's columns: its windows tile the row, each 24 pixels wide (the part of
+    # the single-character network's 28 its last pooled cells cover)
+    centres = np.linspace(12, ROW_SHAPE[1] - 12, model.windows)
+    middles = np.mean([[x_of(x) for x in look @ centres] for look, (_, x_of) in zip(looks, fits, strict=True)], 0)
+    positions = positions.mean(axis=0)
+    found = [
+        (int(p.argmax()), float(p.max()), x)
+        for p, x in zip(positions, middles, strict=True)
+        if p.argmax() < rec.alphabet.num_classes
     ]
-    return Reading("".join(c.label for c in characters), "multihead", characters, row=row, positions=positions)
+    characters = [
+        Character(rec.alphabet.labels[label], p, _scale_box(box, scale, shape))
+        for (label, p, _), box in zip(found, _boxes([x for _, _, x in found], strength), strict=True)
+        if box is not None
+    ]
+    return Reading("".join(c.label for c in characters), "multihead", characters, row=fits[0][0], positions=positions)
+
+
+def _boxes(middles: list[float], strength: np.ndarray) -> list[tuple[int, int, int, int] | None]:
+    """Each character's box in ``strength`` from its middle column: halfway to its neighbours', shrunk to the ink
+    there (None where there is none)."""
+    if not middles:
+        return []
+    edges = [0, *((a + b) / 2 for a, b in pairwise(middles)), strength.shape[1]]
+    boxes = []
+    for a, b in pairwise(edges):
+        a, b = max(0, round(a)), max(0, round(b))
+        part = strength[:, a:b]
+        rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
+        boxes.append((a + int(cols[0]), int(rows[0]), a + int(cols[-1]) + 1, int(rows[-1]) + 1) if len(rows) else None)
+    return boxes
 
 
 def _sequence_characters(
@@ -477,15 +522,11 @@ def _sequence_characters(
     stride = ROW_SHAPE[1] / len(steps)
     # a character's steps are a narrow spike: its box reaches halfway to its neighbours', then shrinks to the ink
     middles = [x_of((first + last + 1) / 2 * stride) for _, first, last, _ in found]
-    edges = [0, *((a + b) / 2 for a, b in pairwise(middles)), strength.shape[1]]
-    characters = []
-    for (label, _, _, p), a, b in zip(found, edges[:-1], edges[1:], strict=False):  # no characters: no edges
-        a, b = max(0, round(a)), max(0, round(b))
-        part = strength[:, a:b]
-        rows, cols = np.flatnonzero(part.any(axis=1)), np.flatnonzero(part.any(axis=0))
-        if len(rows):
-            characters.append((label, p, (a + int(cols[0]), int(rows[0]), a + int(cols[-1]) + 1, int(rows[-1]) + 1)))
-    return characters
+    return [
+        (label, p, box)
+        for (label, _, _, p), box in zip(found, _boxes(middles, strength), strict=True)
+        if box is not None
+    ]
 
 
 def _read_sequence(rec: Recognizer, strength: np.ndarray, scale: float, shape: tuple[int, ...]) -> Reading:

@@ -36,6 +36,19 @@ def test_mnist_tiles_paste_exactly_into_28_by_140_or_vary() -> None:
     assert varied.dtype == np.uint8 and varied.shape[0] > 28 and varied.max() > 0
 
 
+def test_a_row_cut_perfectly_is_each_character_alone_on_the_same_paper() -> None:
+    chars = [[np.array(s, np.float64) for s in DIGITS[c]] for c in "173"]
+    row, cut = rows.render_cut_row(chars, np.random.default_rng(5))
+    assert (row == rows.render_row(chars, np.random.default_rng(5))).all(), "the same row as render_row"
+    assert len(cut) == 3 and all(c.shape == row.shape for c in cut)
+    paper = np.median(row)
+    inked = [np.abs(c.astype(int) - paper) > 60 for c in cut]
+    assert not (inked[0] & inked[2]).any(), "the first and last characters apart"
+    assert (np.abs(row.astype(int) - paper) > 60).sum() >= sum(i.sum() for i in inked) * 0.9, "together, the row"
+    alone, (only,) = rows.render_cut_row(chars[:1], np.random.default_rng(2))
+    assert (only == alone).all()
+
+
 def test_labels_are_left_justified_with_no_digit_after() -> None:
     assert rows.row_labels([4, 2]).tolist() == [4, 2, rows.NO_DIGIT, rows.NO_DIGIT, rows.NO_DIGIT]
 

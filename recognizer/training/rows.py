@@ -31,7 +31,16 @@ from . import datasets
 from .data import Dataset, Unipen, label_indices, load_mnist, load_unipen, prepare
 from .render import continental, layout_row, paint, restyle
 
-__all__ = ["LENGTHS", "RowSources", "build_rows", "five_digit_rows", "mnist_row", "render_row", "row_labels"]
+__all__ = [
+    "LENGTHS",
+    "RowSources",
+    "build_rows",
+    "five_digit_rows",
+    "mnist_row",
+    "render_cut_row",
+    "render_row",
+    "row_labels",
+]
 
 Strokes = list[np.ndarray]
 LENGTHS = (1, 2, 3, 4, 5)
@@ -48,6 +57,16 @@ NO_DIGIT = 10
 
 def render_row(chars: Sequence[Strokes], rng: np.random.Generator) -> np.ndarray:
     """Draw a row of characters with one pen on a canvas or on paper: uint8 (H, W), either polarity."""
+    return _render(chars, rng, cut=False)[0]
+
+
+def render_cut_row(chars: Sequence[Strokes], rng: np.random.Generator) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`render_row`'s row (the same for the same ``rng``) and the row cut perfectly: each character drawn
+    alone, where it is in the row, with the same pen on the same paper (uint8 images of the row's size)."""
+    return _render(chars, rng, cut=True)
+
+
+def _render(chars: Sequence[Strokes], rng: np.random.Generator, cut: bool) -> tuple[np.ndarray, list[np.ndarray]]:
     strokes = layout_row(chars, rng)
     height = rng.uniform(40, 110)
     width = max(1, round(rng.uniform(0.05, 0.15) * height))
@@ -56,12 +75,24 @@ def render_row(chars: Sequence[Strokes], rng: np.random.Generator) -> np.ndarray
     span = (pts.max(axis=0) - lo) * height
     margin = rng.uniform(0.2, 0.8, 2) * height + width
     size = (int(span[1] + 2 * margin[1]) + 1, int(span[0] + 2 * margin[0]) + 1)
-    ink = np.zeros(size, np.uint8)
     shift = 4
-    for s in strokes:
-        p = np.round(((s - lo) * height + margin) * (1 << shift)).astype(np.int32)
-        cv2.polylines(ink, [p], False, 255, width, cv2.LINE_AA, shift)
-    return paint(ink, rng)
+
+    def draw(some: list[np.ndarray]) -> np.ndarray:
+        ink = np.zeros(size, np.uint8)
+        for s in some:
+            p = np.round(((s - lo) * height + margin) * (1 << shift)).astype(np.int32)
+            cv2.polylines(ink, [p], False, 255, width, cv2.LINE_AA, shift)
+        return ink
+
+    alone = []
+    if cut:  # layout_row keeps each character's strokes together, in order
+        ends = np.cumsum([len(c) for c in chars])
+        paper = rng.bit_generator.state
+        for start, end in zip([0, *ends[:-1]], ends, strict=True):
+            rng.bit_generator.state = paper  # the same paper for each character, and then for the row
+            alone.append(paint(draw(strokes[start:end]), rng))
+        rng.bit_generator.state = paper
+    return paint(draw(strokes), rng), alone
 
 
 def mnist_row(tiles: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
