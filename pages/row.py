@@ -12,7 +12,8 @@ from recognizer.reading import METHOD_TITLES, Reading, methods
 WHEN = (
     "**When each wins.** The two row networks need no cutting, so touching, overlapping and broken digits cost them"
     " nothing: the sequence network reads every few columns and wins on handwritten numbers of any length, while the"
-    " multi-head network counts best but reads at most five digits. Segmentation cuts the row into pieces and lets"
+    " multi-head network, whose heads each look where one digit stands, counts best and reads MNIST tiles pasted side"
+    " by side best, but reads at most five digits. Segmentation cuts the row into pieces and lets"
     " the single-character network judge every way of grouping them, so it wins when characters stand apart and is"
     " the only one that reads letters; the sliding window needs no cutting either, yet the gaps between characters"
     " fool it."

@@ -556,7 +556,7 @@ def train_rows(
         loss, metrics, what = "sparse_categorical_crossentropy", ["accuracy"], f"{ROW_SLOTS} heads"
     base = spec.model_path()  # the single-digit network: its convolutions are where the row network starts
     copied = copy_weights(load_model(base, spec)[0], net) if base.exists() else []
-    started_from = f"{', '.join(copied)} of {base.name}" if copied else "random weights"
+    started_from = f"the layers {', '.join(copied)} of {base.name}" if copied else "random weights"
     report(0.0, f"starting from {started_from}")
     steps = math.ceil(len(sources.train) / BATCH_SIZE)
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE["cnn"], decay_steps=epochs * steps, alpha=0.02)
