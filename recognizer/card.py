@@ -38,6 +38,7 @@ VALIDATION_TITLES = {
     "train_fonts_new_renders_val": "training fonts, new renderings",
     "probe": "our probe drawings",
     "mnist_rows_test": "MNIST test, 5 digits in 28 x 140: whole rows",
+    "mnist_rows_test_raw": "the same, given to the network as they are",
     "unipen_places_rows_val": "rows of 5 by writers from other places",
     "unipen_rows_val": "rows of 5 by unseen writers",
     "users_val": "your held-out drawings",

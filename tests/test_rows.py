@@ -49,6 +49,17 @@ def test_a_row_cut_perfectly_is_each_character_alone_on_the_same_paper() -> None
     assert (only == alone).all()
 
 
+def test_raw_mnist_rows_go_to_the_network_as_they_are() -> None:
+    tiles = np.random.default_rng(0).integers(0, 256, (2, 28, 28)).astype(np.uint8)
+    drawn, background = rows._draw(("mnist raw", tiles), np.random.default_rng(0))
+    x = rows._to_input(drawn, background)
+    assert x.shape == ROW_SHAPE and x.dtype == np.float32
+    np.testing.assert_allclose(x[:, 28:56], tiles[1] / 255, rtol=1e-6)
+    assert not x[:, 56:].any(), "fewer than five digits: blank on the right"
+    exact, background = rows._draw(("mnist exact", tiles), np.random.default_rng(0))
+    assert not np.array_equal(rows._to_input(exact, background)[:, :56], x[:, :56]), "the others through row_input"
+
+
 def test_labels_are_left_justified_with_no_digit_after() -> None:
     assert rows.row_labels([4, 2]).tolist() == [4, 2, rows.NO_DIGIT, rows.NO_DIGIT, rows.NO_DIGIT]
 
@@ -66,7 +77,12 @@ def test_training_rows_restyle_each_digit_and_validation_rows_draw_it_as_written
 def test_row_sets_go_through_row_input(data_dir: Path) -> None:
     sources = rows.build_rows(data_dir, limit=30)
     assert sources.train.x.shape[1:] == ROW_SHAPE and sources.train.y.shape[1:] == (ROW_SLOTS,)
-    assert set(sources.validation) == {"mnist_rows_test", "unipen_places_rows_val", "unipen_rows_val"}
+    assert set(sources.validation) == {
+        "mnist_rows_test",
+        "mnist_rows_test_raw",
+        "unipen_places_rows_val",
+        "unipen_rows_val",
+    }
     assert all((d.y != rows.NO_DIGIT).all() for d in sources.validation.values()), "validation rows have five"
     assert 0 <= sources.train.x.min() and sources.train.x.max() <= 1
 
@@ -135,5 +151,10 @@ def test_one_epoch_writes_a_row_model_with_its_card(data_dir: Path, tmp_path: Pa
     card = train_rows(data_dir, epochs=1, out=tmp_path, limit=40, on_progress=None, model=model)
     path = tmp_path / f"digits_{model}.keras"
     assert path.is_file() and ModelCard.read(path) == card and card.architecture_name == architecture
-    assert set(card.validation) == {"mnist_rows_test", "unipen_places_rows_val", "unipen_rows_val"}
+    assert set(card.validation) == {
+        "mnist_rows_test",
+        "mnist_rows_test_raw",
+        "unipen_places_rows_val",
+        "unipen_rows_val",
+    }
     assert all(0 <= v["accuracy"] <= v["digit_accuracy"] <= 1 for v in card.validation.values())

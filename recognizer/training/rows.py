@@ -11,6 +11,7 @@ set                      what
 =======================  ==================================================================
 train                    MNIST training digits and UNIPEN training writers, 1 to 5 digits
 mnist_rows_test          MNIST test digits, five tiles side by side, exactly (2,000 rows)
+mnist_rows_test_raw      the same rows given to the network as they are, not through ``row_input``
 unipen_places_rows_val   five digits by one writer from a held-out institution
 unipen_rows_val          five digits by one unseen writer of the training institutions
 =======================  ==================================================================
@@ -26,7 +27,7 @@ import cv2
 import numpy as np
 
 from ..alphabets import get_alphabet
-from ..reading import ROW_SLOTS, row_input
+from ..reading import ROW_SHAPE, ROW_SLOTS, row_input
 from . import datasets
 from .data import Dataset, Unipen, label_indices, load_mnist, load_unipen, prepare
 from .render import continental, layout_row, paint, restyle
@@ -46,8 +47,10 @@ Strokes = list[np.ndarray]
 LENGTHS = (1, 2, 3, 4, 5)
 LENGTH_WEIGHTS = (0.1, 0.1, 0.15, 0.15, 0.5)
 """How often training rows have each length: mostly five digits, but shorter numbers too."""
-TRAIN_ROWS = {"mnist": 24000, "unipen": 48000}
-"""Training rows of each source: twice as many handwritten ones, the rows the row networks are for."""
+TRAIN_ROWS = {"mnist": 24000, "mnist raw": 6000, "unipen": 48000}
+"""Training rows of each source: twice as many handwritten ones, the rows the row networks are for; and MNIST
+tiles pasted exactly and given as they are, the seeds' 28 x 140 (``mnist raw``), for those who call the network
+on it without :func:`recognizer.reading.row_input`."""
 MNIST_EXACT = 0.4
 """Share of MNIST training rows pasted exactly as the seeds' question does; the rest vary gaps, sizes and offsets."""
 VALIDATION_ROWS = 1000
@@ -142,6 +145,11 @@ def _restyled(strokes: Strokes, label: str, rng: np.random.Generator) -> Strokes
 
 def _draw(item: tuple[str, object], rng: np.random.Generator) -> tuple[np.ndarray, float | None]:
     kind, payload = item
+    if kind == "mnist raw":  # already the network's input: float32 in [0, 1], fewer than five tiles on the left
+        tiles = mnist_row(payload)
+        row = np.zeros(ROW_SHAPE, np.float32)
+        row[:, : tiles.shape[1]] = tiles / 255
+        return row, None
     if kind == "mnist exact":
         return mnist_row(payload), 0.0
     if kind == "mnist":
@@ -151,8 +159,13 @@ def _draw(item: tuple[str, object], rng: np.random.Generator) -> tuple[np.ndarra
     return render_row(chars, rng), None
 
 
+def _to_input(image: np.ndarray, background: float | None) -> np.ndarray | None:
+    """:func:`row_input` of a drawn row; a row that is already an input (float32, ``mnist raw``) as it is."""
+    return image if image.dtype == np.float32 else row_input(image, background)
+
+
 def _prepare_rows(items: list, labels: list[np.ndarray], seed: int) -> Dataset:
-    return prepare(items, np.stack(labels) if labels else np.zeros((0, ROW_SLOTS)), seed, _draw, to_input=row_input)
+    return prepare(items, np.stack(labels) if labels else np.zeros((0, ROW_SLOTS)), seed, _draw, to_input=_to_input)
 
 
 def _random_rows(indices: np.ndarray, count: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -214,6 +227,9 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         mnist_rows = _random_rows(np.arange(len(x_train)), cap(TRAIN_ROWS["mnist"]), rng)
         exact = rng.random(len(mnist_rows)) < MNIST_EXACT
         items = [("mnist exact" if e else "mnist", x_train[r]) for r, e in zip(mnist_rows, exact, strict=True)]
+        raw_rows = _random_rows(np.arange(len(x_train)), cap(TRAIN_ROWS["mnist raw"]), rng)
+        items += [("mnist raw", x_train[r]) for r in raw_rows]
+        mnist_rows += raw_rows
         labels = [row_labels(y_train[r]) for r in mnist_rows]
         u_items, u_labels = unipen_items(
             _random_rows(np.flatnonzero(known & parts["train"]), cap(TRAIN_ROWS["unipen"]), rng), "unipen restyled"
@@ -224,9 +240,10 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
     n_test = cap(len(x_test) // ROW_SLOTS)
     tests = [np.arange(i * ROW_SLOTS, (i + 1) * ROW_SLOTS) for i in range(n_test)]
     validation = {
-        "mnist_rows_test": _prepare_rows(
-            [("mnist exact", x_test[r]) for r in tests], [row_labels(y_test[r]) for r in tests], vseed
-        ),
+        **{
+            name: _prepare_rows([(kind, x_test[r]) for r in tests], [row_labels(y_test[r]) for r in tests], vseed)
+            for name, kind in (("mnist_rows_test", "mnist exact"), ("mnist_rows_test_raw", "mnist raw"))
+        },
         **{
             name: _prepare_rows(
                 *unipen_items(five_digit_rows(unipen, parts[part], cap(VALIDATION_ROWS), vrng)), vseed + k
@@ -242,11 +259,13 @@ def build_rows(data_dir: str | Path, seed: int = 0, limit: int | None = None, tr
         "lengths": {str(n): w for n, w in zip(LENGTHS, LENGTH_WEIGHTS, strict=True)},
         "mnist": f"training digits; {MNIST_EXACT:.0%} of rows pasted exactly, the rest with varied gaps, sizes and "
         "offsets",
+        "mnist raw": "training digits pasted exactly and given to the network as they are, not through row_input",
         "unipen": "training writers; one pen per row, shared slant, gaps from touching to wide; each digit turned, "
         f"sheared and narrowed or widened a little, {datasets.CONTINENTAL:.0%} of 0s, 1s and 7s written the "
         "continental way (recognizer.training.render.restyle, continental)",
         "validation": {
             "mnist_rows_test": "MNIST test digits 5 by 5 in order, pasted exactly (the seeds' 28 x 140)",
+            "mnist_rows_test_raw": "the same rows given to the network as they are, not through row_input",
             "unipen_places_rows_val": f"5 digits by one writer of {', '.join(datasets.OTHER_PLACES)} (not in training)",
             "unipen_rows_val": "5 digits by one unseen writer of the training institutions",
         },
