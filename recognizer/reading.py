@@ -196,6 +196,8 @@ class RowModel:
         (batch, 28, 140, 1) -> (batch, positions, labels + 1) probabilities: the multi-head
         network's :data:`ROW_SLOTS` heads, or the sequence network's 35 steps of 4 columns.
     card : ModelCard
+    windows : int
+        The windows of the row the multi-head network's heads look at (0 for the sequence network).
     """
 
     def __init__(self, alphabet: Alphabet, model, card: ModelCard) -> None:
