@@ -493,16 +493,26 @@ def _read_multihead(rec: Recognizer, strength: np.ndarray, scale: float, shape: 
         for p, x in zip(positions, middles, strict=True)
         if p.argmax() < rec.alphabet.num_classes
     ]
+    boxes = _boxes([x for _, _, x in found], strength, _ink_pieces(strength))
     characters = [
         Character(rec.alphabet.labels[label], p, _scale_box(box, scale, shape))
-        for (label, p, _), box in zip(found, _boxes([x for _, _, x in found], strength), strict=True)
+        for (label, p, _), box in zip(found, boxes, strict=True)
         if box is not None
     ]
     return Reading("".join(c.label for c in characters), "multihead", characters, row=fits[0][0], positions=positions)
 
 
-def _boxes(middles: list[float], strength: np.ndarray) -> list[tuple[int, int, int, int] | None]:
-    """Each character's box in ``strength`` from its middle column (None where it has no ink).
+def _ink_pieces(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ink's connected pieces: their labels, (H, W) int, and each one's middle column (piece 0: the background)."""
+    _, pieces, _, centres = cv2.connectedComponentsWithStats((strength > 0).astype(np.uint8), connectivity=8)
+    return pieces, centres[:, 0]
+
+
+def _boxes(
+    middles: list[float], strength: np.ndarray, pieces: tuple[np.ndarray, np.ndarray]
+) -> list[tuple[int, int, int, int] | None]:
+    """Each character's box in ``strength`` from its middle column (None where it has no ink); ``pieces`` are
+    :func:`_ink_pieces` of ``strength``.
 
     A character owns the pieces of ink whose middle is nearer its middle than its neighbours', whole (the tail of
     a 3 reaching past halfway) but not past a neighbour's middle; one with none, half of two touching digits, has
@@ -510,17 +520,17 @@ def _boxes(middles: list[float], strength: np.ndarray) -> list[tuple[int, int, i
     """
     if not middles:
         return []
-    _, pieces, _, centres = cv2.connectedComponentsWithStats((strength > 0).astype(np.uint8), connectivity=8)
+    labels, centres = pieces
     width = strength.shape[1]
     halfway = [0, *((a + b) / 2 for a, b in pairwise(middles)), width]
     beside = [0, *middles, width]
     boxes = []
     for k in range(len(middles)):
         a, b = max(0, round(halfway[k])), round(halfway[k + 1])
-        own = np.flatnonzero((centres[:, 0] >= a) & (centres[:, 0] < b))
+        own = np.flatnonzero((centres >= a) & (centres < b))
         own = own[own > 0]  # piece 0 is the background
         lo, hi = max(0, round(beside[k])), round(beside[k + 2])
-        part = np.isin(pieces[:, lo:hi], own)
+        part = np.isin(labels[:, lo:hi], own)
         if not part.any():
             lo, part = a, strength[:, a:b] > 0
         ys, xs = np.flatnonzero(part.any(axis=1)), lo + np.flatnonzero(part.any(axis=0))
@@ -529,16 +539,17 @@ def _boxes(middles: list[float], strength: np.ndarray) -> list[tuple[int, int, i
 
 
 def _sequence_characters(
-    steps: np.ndarray, strength: np.ndarray, x_of: Callable[[float], float]
+    steps: np.ndarray, strength: np.ndarray, x_of: Callable[[float], float], pieces: tuple[np.ndarray, np.ndarray]
 ) -> list[tuple[int, float, tuple[int, int, int, int]]]:
-    """(label, probability, box in ``strength``) of the characters in one view's steps, but those over no ink."""
+    """(label, probability, box in ``strength``) of the characters in one view's steps, but those over no ink;
+    ``pieces`` are :func:`_ink_pieces` of ``strength``."""
     found = ctc_decode(steps)
     stride = ROW_SHAPE[1] / len(steps)
     # a character's steps are a narrow spike: its box reaches halfway to its neighbours', then shrinks to the ink
     middles = [x_of((first + last + 1) / 2 * stride) for _, first, last, _ in found]
     return [
         (label, p, box)
-        for (label, _, _, p), box in zip(found, _boxes(middles, strength), strict=True)
+        for (label, _, _, p), box in zip(found, _boxes(middles, strength, pieces), strict=True)
         if box is not None
     ]
 
@@ -547,9 +558,9 @@ def _read_sequence(rec: Recognizer, strength: np.ndarray, scale: float, shape: t
     """Read every view of :data:`ROW_VIEWS`; the reading its views are surest of wins."""
     model = row_model(rec.alphabet.key, METHOD_MODELS["sequence"])
     fits = _views(strength)
-    views = []  # (text, mean log-probability, characters, row)
+    views, pieces = [], _ink_pieces(strength)  # views: (text, mean log-probability, characters, row)
     for (row, x_of), steps in zip(fits, model.positions(np.stack([row for row, _ in fits])), strict=True):
-        found = _sequence_characters(steps, strength, x_of)
+        found = _sequence_characters(steps, strength, x_of, pieces)
         text = "".join(rec.alphabet.labels[label] for label, _, _ in found)
         views.append((text, float(np.mean(np.log([p for _, p, _ in found]))) if found else -np.inf, found, row))
     votes: dict[str, float] = {}

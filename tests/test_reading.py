@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import recognizer
-from recognizer.reading import METHODS, ROW_SHAPE, ROW_VIEWS, _boxes, _fit_row, methods, read, row_input
+from recognizer.reading import METHODS, ROW_SHAPE, ROW_VIEWS, _boxes, _fit_row, _ink_pieces, methods, read, row_input
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +87,14 @@ def test_a_box_keeps_to_its_characters_ink_and_splits_touching_ones_halfway() ->
     strength = np.zeros((40, 100), np.uint8)
     strength[5:35, 10:60] = 255  # a wide character, its middle at 35 but the row network says 30
     strength[5:35, 70:90] = 255
-    assert _boxes([30, 75], strength) == [(10, 5, 60, 35), (70, 5, 90, 35)], "its tail is not the next one's"
+    assert _boxes([30, 75], strength, _ink_pieces(strength)) == [(10, 5, 60, 35), (70, 5, 90, 35)], (
+        "its tail is not the next one's"
+    )
     strength[5:35, 60:70] = 255  # now they touch: one piece
-    assert _boxes([30, 75], strength) == [(10, 5, 75, 35), (52, 5, 90, 35)], "one piece, its own to the next middle"
-    assert _boxes([], strength) == []
+    assert _boxes([30, 75], strength, _ink_pieces(strength)) == [(10, 5, 75, 35), (52, 5, 90, 35)], (
+        "one piece, its own to the next middle"
+    )
+    assert _boxes([], strength, _ink_pieces(strength)) == []
 
 
 @pytest.mark.parametrize(("size", "shift"), ROW_VIEWS)
